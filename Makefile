@@ -1,0 +1,39 @@
+# Two commands do all set-up on a fresh machine: `make demo` and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+CLI := $(VENV)/bin/enablement-audit
+STAMP := $(VENV)/.installed
+DEMO_OUT ?= build/demo
+
+.PHONY: install demo test lint format system-deps clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet uv==0.13.8
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# PostgreSQL server binaries (model and quality tests start a throwaway server) and
+# Chromium (report tests open the report in a real headless browser).
+system-deps:
+	@bash scripts/system-deps.sh
+
+demo: install
+	$(CLI) demo --out $(DEMO_OUT)
+
+lint: install
+	$(VENV)/bin/ruff check enablement_audit dags tests scripts
+	$(VENV)/bin/ruff format --check enablement_audit dags tests scripts
+	$(VENV)/bin/sqlfluff lint sql --processes 2
+
+format: install
+	$(VENV)/bin/ruff check --fix enablement_audit dags tests scripts
+	$(VENV)/bin/ruff format enablement_audit dags tests scripts
+
+test: install system-deps lint
+	$(VENV)/bin/pytest
+
+clean:
+	rm -rf $(VENV) build .pytest_cache

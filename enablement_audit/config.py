@@ -1,0 +1,97 @@
+"""Settings, resolved once: defaults, then an optional YAML file, then environment variables.
+
+Environment variables are prefixed ``ENABLEMENT_AUDIT_`` (for example
+``ENABLEMENT_AUDIT_WAREHOUSE_URL``). ``ENABLEMENT_AUDIT_CONFIG`` names the YAML file.
+Nothing else in the package reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+ENV_PREFIX = "ENABLEMENT_AUDIT_"
+IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+DEFAULT_SELLER_TITLES = (
+    "Account Executive",
+    "Account Manager",
+    "Sales Representative",
+    "Sales Development Representative",
+)
+
+
+def default_home() -> Path:
+    return Path.home() / ".enablement-audit"
+
+
+class Settings(BaseSettings):
+    """Everything the pipeline needs to know that is not in the data."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid")
+
+    home: Path = Field(default_factory=default_home)
+    warehouse_url: str = ""
+    schema_name: str = "enablement"
+    landing: str | None = None
+    report_dir: Path | None = None
+    timezone: str = "UTC"
+    late_arrival_days: int = Field(default=3, ge=0, le=60)
+    ramp_grace_days: int = Field(default=30, ge=0)
+    seller_titles: tuple[str, ...] = DEFAULT_SELLER_TITLES
+    quota_period: Literal["month", "quarter"] = "quarter"
+    identity_match_threshold: float = Field(default=0.9, ge=0, le=1)
+    http_timeout_seconds: float = Field(default=30.0, gt=0)
+    http_max_retries: int = Field(default=5, ge=0)
+
+    @field_validator("schema_name")
+    @classmethod
+    def _schema_is_identifier(cls, value: str) -> str:
+        if not IDENTIFIER.match(value):
+            raise ValueError(
+                f"schema name {value!r} is not allowed: use lower-case letters, digits and "
+                "underscores, starting with a letter or underscore"
+            )
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        yaml_file = os.environ.get(f"{ENV_PREFIX}CONFIG")
+        if yaml_file:
+            if not Path(yaml_file).is_file():
+                raise FileNotFoundError(f"{ENV_PREFIX}CONFIG names {yaml_file}, which does not exist")
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=yaml_file))
+        return tuple(sources)
+
+    @property
+    def resolved_warehouse_url(self) -> str:
+        """The SQLAlchemy URL; an embedded DuckDB file under ``home`` when none is set."""
+        if self.warehouse_url:
+            return self.warehouse_url
+        return f"duckdb:///{self.home / 'warehouse.duckdb'}"
+
+    @property
+    def resolved_report_dir(self) -> Path:
+        return self.report_dir or self.home / "reports"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Resolve settings once; keyword overrides win over the file and the environment."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

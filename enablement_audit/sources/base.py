@@ -1,0 +1,519 @@
+"""What every reader shares: the source contract, file access, CSV and JSON streaming, value parsers.
+
+A reader turns one file into a stream of :class:`Parsed` rows and :class:`Reject` rows. It never
+holds a whole file in memory and never drops a row silently: a row that cannot be used is yielded
+as a ``Reject`` naming the line, the field and the rule it broke. A problem with the whole file
+(unreadable, no header, missing required columns) raises :class:`SourceFileError`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import PurePosixPath
+from typing import IO, Any, Literal
+
+import fsspec
+import yaml
+
+ColumnType = Literal["text", "int", "float", "bool", "date", "timestamp"]
+DAY_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MIN_YEAR, MAX_YEAR = 1970, 2100
+csv.field_size_limit(64 * 1024 * 1024)
+
+
+class SourceFileError(Exception):
+    """The whole file cannot be read; names the file and what to do."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+        self.message = message
+
+
+class FieldError(ValueError):
+    """One field of one row is unusable; becomes a quarantine row."""
+
+    def __init__(self, field_name: str, rule: str, message: str) -> None:
+        super().__init__(f"{field_name}: {message}")
+        self.field_name = field_name
+        self.rule = rule
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: ColumnType
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A usable row: ``values`` has one entry per column of the source's raw table."""
+
+    line: int
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Reject:
+    """A row that goes to quarantine. ``line`` is the 1-based line (or element number in a
+    JSON array); ``rule`` a short code; ``reason`` names the field and what was wrong."""
+
+    line: int
+    raw: str
+    rule: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Maps a vendor export onto a source's own field names, loaded from a YAML file:
+
+    ``columns`` maps our field name to the vendor's column header; ``values`` maps, per our
+    field name, vendor values to ours; ``constants`` fills fields the export lacks.
+    """
+
+    columns: Mapping[str, str] = field(default_factory=dict)
+    values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    constants: Mapping[str, str] = field(default_factory=dict)
+    name: str = ""
+
+    @classmethod
+    def from_yaml(cls, path: str) -> ColumnMapping:
+        try:
+            with fsspec.open(path, "r", encoding="utf-8") as handle:
+                doc = yaml.safe_load(handle) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise SourceFileError(path, f"cannot read the column-mapping file: {exc}") from exc
+        if not isinstance(doc, dict) or not isinstance(doc.get("columns", {}), dict):
+            raise SourceFileError(path, "a mapping file needs a 'columns:' section of field: header")
+        return cls(
+            columns={str(k): str(v) for k, v in (doc.get("columns") or {}).items()},
+            values={
+                str(k): {str(a): str(b) for a, b in (v or {}).items()}
+                for k, v in (doc.get("values") or {}).items()
+            },
+            constants={str(k): str(v) for k, v in (doc.get("constants") or {}).items()},
+            name=str(doc.get("name", path)),
+        )
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file to read: where it is, the landing day it belongs to, and an optional mapping."""
+
+    path: str
+    file_date: date | None = None
+    mapping: ColumnMapping | None = None
+
+    @classmethod
+    def at(cls, path: str, mapping: ColumnMapping | None = None) -> SourceFile:
+        """A file whose parent folder, when named ``YYYY-MM-DD``, gives its landing day."""
+        parent = PurePosixPath(path.replace("\\", "/")).parent.name
+        day = date.fromisoformat(parent) if DAY_FOLDER.match(parent) else None
+        return cls(path=path, file_date=day, mapping=mapping)
+
+    def open_binary(self) -> IO[bytes]:
+        try:
+            return fsspec.open(self.path, "rb").open()
+        except (OSError, ValueError) as exc:
+            raise SourceFileError(self.path, f"cannot open the file: {exc}") from exc
+
+    def text_lines(self) -> Iterator[str]:
+        """The file's lines as text, decoded as UTF-8 (a BOM is dropped); a file that is not
+        UTF-8 is read as Windows-1252 (the usual spreadsheet export), line by line."""
+        with self.open_binary() as handle:
+            yield from decode_lines(handle)
+
+
+def decode_lines(handle: IO[bytes]) -> Iterator[str]:
+    first = True
+    for raw_line in handle:
+        if first:
+            raw_line = raw_line.removeprefix(codecs.BOM_UTF8)
+            first = False
+        try:
+            yield raw_line.decode("utf-8")
+        except UnicodeDecodeError:
+            yield raw_line.decode("cp1252", errors="replace")
+
+
+Reader = Callable[[SourceFile], Iterator[Parsed | Reject]]
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """One source: its CLI name, its raw table, its columns, how rows are deduplicated.
+
+    ``key`` is the dedup key. ``version`` names the column whose larger value wins when the
+    same key arrives again (``SystemModstamp`` for opportunities). ``snapshot`` sources are
+    exports of current state: the newer landing day wins. Other sources are immutable events:
+    the same key with the same content is a duplicate, with different content a conflict that
+    goes to quarantine. ``post_load_sql`` runs after each file's merge, with ``{table}`` replaced
+    by the qualified raw table (xAPI voiding uses it).
+    """
+
+    name: str
+    table: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    reader: Reader
+    description: str
+    version: str | None = None
+    snapshot: bool = False
+    post_load_sql: str | None = None
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+# ---------------------------------------------------------------------------------------------
+# Value parsers: each takes the raw text (already stripped, never empty) and returns a typed
+# value or raises ValueError with a message fit for a person.
+
+
+def normalize_header(name: str) -> str:
+    """``ManagerId``, ``manager_id`` and ``Manager Id`` all become ``managerid``."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+_OFFSET_NO_COLON = re.compile(r"([+-]\d{2})(\d{2})$")
+
+
+def parse_timestamp(value: str) -> datetime:
+    """ISO 8601 with ``Z``, an offset (``+0000`` or ``+00:00``) or none (taken as UTC), with or
+    without fractional seconds; returned as a naive UTC datetime."""
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    text = _OFFSET_NO_COLON.sub(r"\1:\2", text)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an ISO 8601 timestamp") from None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise ValueError(f"{value!r} is outside {MIN_YEAR}-{MAX_YEAR}")
+    return parsed
+
+
+def parse_date(value: str) -> date:
+    """``YYYY-MM-DD``, or a timestamp whose date part is taken (replication tools land dates
+    as ``2018-12-19 00:00:00``)."""
+    text = value.strip()
+    try:
+        parsed = date.fromisoformat(text) if len(text) == 10 else parse_timestamp(text).date()
+    except ValueError:
+        raise ValueError(f"{value!r} is not a YYYY-MM-DD date") from None
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise ValueError(f"{value!r} is outside {MIN_YEAR}-{MAX_YEAR}")
+    return parsed
+
+
+def parse_float(value: str) -> float:
+    try:
+        number = float(value.replace(",", "")) if value.count(".") <= 1 else float("x")
+    except ValueError:
+        raise ValueError(f"{value!r} is not a number") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError(f"{value!r} is not a finite number")
+    return number
+
+
+def parse_int(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        number = parse_float(value)
+        if not number.is_integer():
+            raise ValueError(f"{value!r} is not a whole number") from None
+        return int(number)
+
+
+_TRUE = {"true", "t", "1", "yes", "y"}
+_FALSE = {"false", "f", "0", "no", "n"}
+
+
+def parse_bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ValueError(f"{value!r} is not true or false")
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def parse_email(value: str) -> str:
+    """Trimmed and lower-cased, as identity matching needs."""
+    email = value.strip().lower()
+    if email.startswith("mailto:"):
+        email = email[len("mailto:") :]
+    if not _EMAIL.match(email):
+        raise ValueError(f"{value!r} is not an e-mail address")
+    return email
+
+
+def parse_text(value: str) -> str:
+    return value
+
+
+def mbox_sha1sum(email: str) -> str:
+    """The xAPI ``mbox_sha1sum`` of an address: SHA-1 of its ``mailto:`` IRI, lower-case hex."""
+    return hashlib.sha1(f"mailto:{email}".encode()).hexdigest()  # noqa: S324 - defined by xAPI
+
+
+PARSER_TYPES: dict[Callable[[str], Any], ColumnType] = {
+    parse_text: "text",
+    parse_email: "text",
+    parse_timestamp: "timestamp",
+    parse_date: "date",
+    parse_float: "float",
+    parse_int: "int",
+    parse_bool: "bool",
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV
+
+
+@dataclass(frozen=True)
+class CsvField:
+    """One column of a CSV source: the header it comes from (any spelling that normalises to
+    the same letters, so ``ManagerId`` and ``manager_id`` both match), how to parse it, and
+    whether it must be present (header) and filled (value). ``choices`` limits accepted values."""
+
+    header: str
+    parse: Callable[[str], Any] = parse_text
+    required: bool = False
+    choices: frozenset[str] | None = None
+    header_required: bool | None = None
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def column_type(self) -> ColumnType:
+        return PARSER_TYPES[self.parse]
+
+
+def csv_columns(fields: Mapping[str, CsvField]) -> tuple[Column, ...]:
+    return tuple(Column(name, spec.column_type) for name, spec in fields.items())
+
+
+class _LineRecorder:
+    """Feeds lines to ``csv.reader`` and remembers the raw text of the current record."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._lines = iter(lines)
+        self.buffer: list[str] = []
+
+    def __iter__(self) -> _LineRecorder:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.buffer.append(line)
+        return line
+
+    def take(self) -> str:
+        text = "".join(self.buffer).rstrip("\r\n")
+        self.buffer.clear()
+        return text
+
+
+def iter_csv(
+    source: SourceFile, fields: Mapping[str, CsvField]
+) -> Iterator[tuple[int, str, dict[str, str | None]] | Reject]:
+    """Stream a CSV file as ``(line, raw_text, {field: text or None})``, matched to ``fields``.
+
+    A mapping file (``source.mapping``) renames vendor headers, translates values and fills
+    constants. Rows with the wrong number of cells are yielded as rejects.
+    """
+    mapping = source.mapping or ColumnMapping()
+    recorder = _LineRecorder(source.text_lines())
+    reader = csv.reader(recorder)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise SourceFileError(source.path, "the file is empty: expected a header row") from None
+    except csv.Error as exc:
+        raise SourceFileError(source.path, f"line 1: the header is not valid CSV: {exc}") from exc
+    recorder.take()
+    header_index = {normalize_header(h): i for i, h in enumerate(header)}
+    positions: dict[str, int | None] = {}
+    missing: list[str] = []
+    for name, spec in fields.items():
+        wanted = [mapping.columns[name]] if name in mapping.columns else [spec.header]
+        wanted += list(spec.aliases)
+        found = next((header_index[k] for k in map(normalize_header, wanted) if k in header_index), None)
+        positions[name] = found
+        must_have = spec.required if spec.header_required is None else spec.header_required
+        if found is None and must_have and name not in mapping.constants:
+            missing.append(wanted[0])
+    if missing:
+        raise SourceFileError(
+            source.path,
+            f"line 1: missing required column(s) {', '.join(missing)}; found {', '.join(header)}"
+            " (a vendor export needs a column-mapping file)",
+        )
+    width = len(header)
+    line = 1
+    while True:
+        start = line + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raw = recorder.take()
+            line = reader.line_num
+            yield Reject(start, raw, "malformed_row", f"not valid CSV: {exc}")
+            continue
+        raw = recorder.take()
+        line = reader.line_num
+        if not cells or (len(cells) == 1 and not cells[0].strip()):
+            continue  # blank line
+        if len(cells) != width:
+            yield Reject(
+                start, raw, "malformed_row", f"expected {width} cells as in the header, found {len(cells)}"
+            )
+            continue
+        record: dict[str, str | None] = {}
+        for name, pos in positions.items():
+            text = cells[pos].strip() if pos is not None else mapping.constants.get(name, "")
+            if text and name in mapping.values:
+                text = mapping.values[name].get(text, text)
+            record[name] = text or None
+        yield start, raw, record
+
+
+def parse_record(record: Mapping[str, str | None], fields: Mapping[str, CsvField]) -> dict[str, Any]:
+    """Typed values for one CSV record, or :class:`FieldError` for the first bad field."""
+    values: dict[str, Any] = {}
+    for name, spec in fields.items():
+        text = record.get(name)
+        if text is None:
+            if spec.required:
+                raise FieldError(spec.header, "missing_value", "is required but empty")
+            values[name] = None
+            continue
+        if spec.choices is not None and text.lower() not in spec.choices:
+            allowed = ", ".join(sorted(spec.choices))
+            raise FieldError(spec.header, "unknown_value", f"{text!r} is not one of {allowed}")
+        try:
+            values[name] = spec.parse(text.lower() if spec.choices is not None else text)
+        except ValueError as exc:
+            rule = "bad_" + spec.parse.__name__.removeprefix("parse_")
+            raise FieldError(spec.header, rule, str(exc)) from None
+    return values
+
+
+def csv_reader(
+    fields: Mapping[str, CsvField],
+    check: Callable[[dict[str, Any]], None] | None = None,
+    derive: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> Reader:
+    """A reader for a plain CSV source: parse each field, then ``check`` the row (raise
+    :class:`FieldError` for a rule across fields), then ``derive`` extra columns."""
+
+    def read(source: SourceFile) -> Iterator[Parsed | Reject]:
+        for item in iter_csv(source, fields):
+            if isinstance(item, Reject):
+                yield item
+                continue
+            line, raw, record = item
+            try:
+                values = parse_record(record, fields)
+                if check is not None:
+                    check(values)
+                if derive is not None:
+                    values.update(derive(values))
+            except FieldError as exc:
+                yield Reject(line, raw, exc.rule, f"{exc.field_name}: {exc.message}")
+                continue
+            yield Parsed(line, values)
+
+    return read
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON: a JSON array, JSON Lines, or a single object, streamed.
+
+
+def iter_json_records(source: SourceFile) -> Iterator[tuple[int, str, Any] | Reject]:
+    """Stream JSON records as ``(line or element number, raw_text, value)``.
+
+    A file whose first character is ``[`` is a JSON array (element numbers, 1-based); otherwise
+    JSON Lines (line numbers; a file holding one pretty-printed object is read as that object).
+    A truncated array yields what came before and a reject for the rest.
+    """
+    with source.open_binary() as handle:
+        head = handle.read(4096)
+        handle.seek(0)
+        first = head.lstrip(codecs.BOM_UTF8).lstrip()[:1]
+        if not first:
+            raise SourceFileError(source.path, "the file is empty: expected JSON")
+        if first == b"[":
+            yield from _iter_json_array(source, handle)
+            return
+        if first != b"{":
+            raise SourceFileError(
+                source.path, f"expected a JSON array or JSON Lines, found {first.decode(errors='replace')!r}"
+            )
+        buffered = list(_iter_json_lines(handle))
+    # JSON Lines failed on the first line but a single object may span lines.
+    if buffered and isinstance(buffered[0], Reject) and buffered[0].line == 1:
+        with source.open_binary() as handle:
+            text = "".join(decode_lines(handle))
+        try:
+            yield 1, text, json.loads(text)
+            return
+        except json.JSONDecodeError:
+            pass
+    yield from buffered
+
+
+def _iter_json_lines(handle: IO[bytes]) -> Iterator[tuple[int, str, Any] | Reject]:
+    for number, line in enumerate(decode_lines(handle), start=1):
+        text = line.strip()
+        if not text:
+            continue
+        try:
+            yield number, text, json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield Reject(number, text, "bad_json", f"line is not valid JSON: {exc.msg} at column {exc.colno}")
+
+
+def _iter_json_array(source: SourceFile, handle: IO[bytes]) -> Iterator[tuple[int, str, Any] | Reject]:
+    import ijson  # local: only array files need it
+
+    if handle.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
+        handle.seek(0)
+    number = 0
+    try:
+        for number, item in enumerate(ijson.items(handle, "item", use_float=True), start=1):
+            yield number, json.dumps(item, default=str), item
+    except ijson.JSONError as exc:
+        yield Reject(
+            number + 1,
+            "",
+            "bad_json",
+            f"the JSON array is broken after element {number} ({exc}); the rest of the file was not read",
+        )
+
+
+def row_hash(values: Mapping[str, Any], columns: Iterable[str]) -> str:
+    """A stable fingerprint of a row's content, to tell a duplicate from a conflict."""
+    payload = json.dumps([values.get(c) for c in columns], default=str, separators=(",", ":"))
+    return hashlib.md5(payload.encode()).hexdigest()  # noqa: S324 - not for security

@@ -1,0 +1,49 @@
+"""Shared fixtures: a fresh embedded warehouse per test, and small helpers to read it back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from enablement_audit.warehouse import Warehouse
+
+REAL_SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "real-samples"
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Warehouse:
+    """An empty DuckDB warehouse in a temporary folder, schema and tables created."""
+    wh = Warehouse.from_url(f"duckdb:///{tmp_path / 'warehouse.duckdb'}")
+    wh.ensure()
+    yield wh
+    wh.engine.dispose()
+
+
+def fetch(warehouse: Warehouse, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+    """Rows of a query against the warehouse (schema-qualified names in ``sql``)."""
+    with warehouse.engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(sa.text(sql), params)]
+
+
+def table_rows(warehouse: Warehouse, table: str, columns: str = "*", order: str = "1") -> list[tuple[Any, ...]]:
+    return fetch(warehouse, f"select {columns} from {warehouse.schema}.{table} order by {order}")
+
+
+def quarantine(warehouse: Warehouse, source: str) -> list[tuple[Any, ...]]:
+    """``(line, rule, reason)`` of a source's quarantined rows, by line."""
+    return fetch(
+        warehouse,
+        f"select source_line, rule, reason from {warehouse.schema}.quarantine "
+        "where source = :source order by source_line, rule",
+        source=source,
+    )
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    """Write a fixture file (parents created) and return its path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding=encoding)
+    return path
