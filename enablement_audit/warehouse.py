@@ -107,6 +107,9 @@ class Warehouse:
             sa.Column("started_at", sa.DateTime, nullable=False),
             sa.Column("finished_at", sa.DateTime, nullable=False),
         )
+        self.cfg_seller_title = sa.Table(
+            "cfg_seller_title", self.metadata, sa.Column("title", sa.Text, nullable=False)
+        )
         self._raw: dict[str, sa.Table] = {}
         self._created = False
 

@@ -1,0 +1,183 @@
+"""Runs the SQL models in ``sql/`` in dependency order, in the warehouse.
+
+A model is one ``.sql`` file holding one ``select``. Its first comment lines declare::
+
+    -- grain: one row per rep per ISO week
+    -- materialized: view | table | incremental
+
+and it refers to other models as ``{{ ref('stg_rep') }}`` and to raw or system tables as
+``{{ source('raw_crm_user') }}``; both render to validated, schema-qualified names, and ``ref``
+also gives the build order. Values are bound parameters (``:start_date``, ``:end_date``,
+``:week_lo``, ``:week_hi``, ``:ramp_grace_days``, ...), never text.
+
+``view`` models are recreated, ``table`` models rebuilt whole, and ``incremental`` models (which
+must have a ``week_start`` column) have the weeks ``[week_lo, week_hi)`` deleted and inserted
+again. Everything runs in one transaction, so readers see the old marts or the new ones.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from graphlib import TopologicalSorter
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import jinja2
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from enablement_audit.warehouse import Warehouse, quote_identifier
+
+Materialization = Literal["view", "table", "incremental"]
+HEADER = re.compile(r"^--\s*(grain|materialized)\s*:\s*(.+?)\s*$", re.MULTILINE)
+REF = re.compile(r"\{\{\s*ref\(\s*['\"](\w+)['\"]\s*\)\s*\}\}")
+
+
+def sql_dir() -> Path:
+    """The ``sql/`` folder: beside the package in a checkout, or shipped inside it."""
+    shipped = resources.files("enablement_audit") / "sql"
+    if shipped.is_dir():
+        return Path(str(shipped))
+    return Path(__file__).resolve().parent.parent / "sql"
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    path: Path
+    layer: str
+    grain: str
+    materialized: Materialization
+    template: str
+    depends_on: tuple[str, ...] = field(default=())
+
+
+def discover(root: Path | None = None) -> dict[str, Model]:
+    """Every model under ``root`` (default :func:`sql_dir`), checked for a grain and a known
+    materialisation, with dependencies that exist and no cycle."""
+    root = root or sql_dir()
+    models: dict[str, Model] = {}
+    for path in sorted(root.rglob("*.sql")):
+        text = path.read_text(encoding="utf-8")
+        header = dict(HEADER.findall(text))
+        name = quote_identifier(path.stem)
+        if "grain" not in header:
+            raise ValueError(f"{path}: the first comment must state the grain ('-- grain: ...')")
+        materialized = header.get("materialized", "view")
+        if materialized not in ("view", "table", "incremental"):
+            raise ValueError(f"{path}: materialized must be view, table or incremental, not {materialized!r}")
+        if name in models:
+            raise ValueError(f"{path}: a model named {name} already exists at {models[name].path}")
+        models[name] = Model(
+            name=name,
+            path=path,
+            layer=path.parent.name,
+            grain=header["grain"],
+            materialized=materialized,  # type: ignore[arg-type]
+            template=text,
+            depends_on=tuple(dict.fromkeys(REF.findall(text))),
+        )
+    for model in models.values():
+        missing = [d for d in model.depends_on if d not in models]
+        if missing:
+            raise ValueError(f"{model.path}: ref() to unknown model(s) {', '.join(missing)}")
+    build_order(models)  # raises on a cycle
+    return models
+
+
+def build_order(models: Mapping[str, Model]) -> list[str]:
+    sorter = TopologicalSorter({name: set(m.depends_on) for name, m in models.items()})
+    return list(sorter.static_order())
+
+
+def render(model: Model, schema: str, dialect: str) -> str:
+    """The model's SQL for ``dialect`` with ``ref``/``source`` resolved to qualified names."""
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)  # SQL, not HTML
+
+    def qualified(name: str) -> str:
+        return f"{quote_identifier(schema)}.{quote_identifier(name)}"
+
+    template = env.from_string(model.template)
+    return template.render(ref=qualified, source=qualified, dialect=dialect)
+
+
+@dataclass(frozen=True)
+class BuildWindow:
+    """The days a build covers, widened to whole ISO weeks for incremental models."""
+
+    start: date
+    end: date
+
+    @property
+    def week_lo(self) -> date:
+        return self.start - timedelta(days=self.start.weekday())
+
+    @property
+    def week_hi(self) -> date:
+        last = self.end - timedelta(days=1)
+        return last - timedelta(days=last.weekday()) + timedelta(days=7)
+
+
+def build(
+    warehouse: Warehouse,
+    window: BuildWindow,
+    params: Mapping[str, Any],
+    *,
+    only: Sequence[str] | None = None,
+    models: Mapping[str, Model] | None = None,
+) -> list[str]:
+    """Build every model (or ``only`` those, in order) in one transaction; returns the names."""
+    models = models or discover()
+    order = [n for n in build_order(models) if only is None or n in only]
+    bound = {
+        **params,
+        "start_date": window.start,
+        "end_date": window.end,
+        "week_lo": window.week_lo,
+        "week_hi": window.week_hi,
+    }
+    warehouse.ensure()
+    with warehouse.engine.begin() as conn:
+        for name in order:
+            _materialize(conn, warehouse.schema, models[name], bound)
+    return order
+
+
+def _materialize(conn: Connection, schema: str, model: Model, params: Mapping[str, Any]) -> None:
+    select = render(model, schema, conn.dialect.name).strip().rstrip(";")
+    target = f"{quote_identifier(schema)}.{model.name}"
+    statement = sa.text(select)
+    wanted = {p for p in statement.compile().params}
+    bound = {k: v for k, v in params.items() if k in wanted}
+    missing = wanted - set(bound)
+    if missing:
+        raise ValueError(f"{model.path}: no value for parameter(s) {', '.join(sorted(missing))}")
+    if model.materialized == "view":
+        if wanted:
+            raise ValueError(f"{model.path}: a view cannot take parameters; make it a table")
+        _execute(conn, f"drop view if exists {target} cascade")
+        _execute(conn, f"create view {target} as {select}")
+        return
+    if model.materialized == "table":
+        _execute(conn, f"drop table if exists {target} cascade")
+        _execute(conn, f"create table {target} as {select}", bound)
+        return
+    exists = sa.inspect(conn).has_table(model.name, schema=schema)
+    if not exists:
+        _execute(conn, f"create table {target} as select * from ({select}) as m where 1 = 0", bound)  # noqa: S608
+    _execute(conn, f"delete from {target} where week_start >= :week_lo and week_start < :week_hi", params)  # noqa: S608
+    _execute(
+        conn,
+        f"insert into {target} select * from ({select}) as m where week_start >= :week_lo and week_start < :week_hi",  # noqa: S608
+        params,
+    )
+
+
+def _execute(conn: Connection, sql: str, params: Mapping[str, Any] | None = None) -> None:
+    statement = sa.text(sql)
+    wanted = set(statement.compile().params)
+    conn.execute(statement, {k: v for k, v in (params or {}).items() if k in wanted})

@@ -1,0 +1,99 @@
+-- grain: one row per identity seen in a source (source, external_id)
+-- materialized: table
+-- Resolves every identity a source uses to the CRM User Id: e-mail addresses by the CRM e-mail,
+-- xAPI mbox_sha1sum by the SHA-1 of the CRM e-mail's mailto: IRI, xAPI accounts and non-email
+-- Okta logins through the identity map, CRM ids directly. Unmatched identities keep a null rep_id.
+with
+
+rep as (
+    select * from {{ ref('stg_rep') }}
+),
+
+identity_map as (
+    select * from {{ source('raw_identity_map') }}
+),
+
+observed as (
+    select distinct 'content_activity' as source, 'email' as id_kind, user_email as external_id
+    from {{ source('raw_content_event') }}
+    union all
+    select distinct 'xapi', 'email', actor_mbox
+    from {{ source('raw_xapi_statement') }}
+    where actor_mbox is not null
+    union all
+    select distinct 'xapi', 'mbox_sha1sum', actor_mbox_sha1sum
+    from {{ source('raw_xapi_statement') }}
+    where actor_mbox is null and actor_mbox_sha1sum is not null
+    union all
+    select distinct 'xapi', 'account', actor_account_name
+    from {{ source('raw_xapi_statement') }}
+    where actor_mbox is null and actor_mbox_sha1sum is null and actor_account_name is not null
+    union all
+    select distinct 'okta', 'login', actor_alternate_id
+    from {{ source('raw_okta_event') }}
+    where is_sso_success and actor_alternate_id is not null
+    union all
+    select distinct 'sf_login_history', 'crm_id', user_id
+    from {{ source('raw_sf_login') }}
+    union all
+    select distinct 'licence_assignments', 'email', user_email
+    from {{ source('raw_licence_assignment') }}
+    union all
+    select distinct 'hr', 'email', email
+    from {{ source('raw_hr_status') }}
+    union all
+    select distinct 'opportunities', 'crm_id', owner_id
+    from {{ source('raw_crm_opportunity') }}
+    union all
+    select distinct 'quotas', 'crm_id', owner_id
+    from {{ source('raw_crm_quota') }}
+),
+
+mapped as (
+    select
+        observed.source,
+        observed.id_kind,
+        observed.external_id,
+        identity_map.email as mapped_email
+    from observed
+    left join identity_map
+        on
+            identity_map.source = observed.source
+            and identity_map.external_id = observed.external_id
+),
+
+resolved as (
+    select
+        mapped.source,
+        mapped.id_kind,
+        mapped.external_id,
+        coalesce(by_id.rep_id, by_email.rep_id, by_sha1.rep_id, by_map.rep_id) as rep_id,
+        case
+            when by_id.rep_id is not null then 'crm_id'
+            when by_email.rep_id is not null then 'email'
+            when by_sha1.rep_id is not null then 'mbox_sha1sum'
+            when by_map.rep_id is not null then 'identity_map'
+        end as match_method
+    from mapped
+    left join rep as by_id
+        on mapped.id_kind = 'crm_id' and by_id.rep_id = mapped.external_id
+    left join rep as by_email
+        on mapped.id_kind in ('email', 'login') and by_email.email = mapped.external_id
+    left join rep as by_sha1
+        on mapped.id_kind = 'mbox_sha1sum' and by_sha1.email_sha1 = mapped.external_id
+    left join rep as by_map
+        on by_map.email = mapped.mapped_email
+),
+
+final as (
+    select
+        source,
+        id_kind,
+        external_id,
+        rep_id,
+        match_method,
+        rep_id is not null as is_matched
+    from resolved
+)
+
+select * from final
