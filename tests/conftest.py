@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from enablement_audit.warehouse import Warehouse
+from tests.pg_server import PostgresServer
 
 REAL_SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "real-samples"
 
@@ -19,6 +21,31 @@ def warehouse(tmp_path: Path) -> Warehouse:
     wh = Warehouse.from_url(f"duckdb:///{tmp_path / 'warehouse.duckdb'}")
     wh.ensure()
     yield wh
+    wh.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> PostgresServer:
+    """One real PostgreSQL server for the whole test session (initdb on a free loopback port)."""
+    server = PostgresServer.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_warehouse(request: pytest.FixtureRequest, tmp_path: Path) -> Warehouse:
+    """The same test on the embedded DuckDB warehouse and on a real PostgreSQL server (a fresh
+    schema per test)."""
+    if request.param == "duckdb":
+        wh = Warehouse.from_url(f"duckdb:///{tmp_path / 'warehouse.duckdb'}")
+    else:
+        server = request.getfixturevalue("postgres_server")
+        wh = Warehouse.from_url(server.url, f"ea_{uuid.uuid4().hex[:10]}")
+    wh.ensure()
+    yield wh
+    if request.param == "postgres":
+        with wh.engine.begin() as conn:
+            conn.execute(sa.text(f"drop schema {wh.schema} cascade"))
     wh.engine.dispose()
 
 
