@@ -8,7 +8,8 @@ A model is one ``.sql`` file holding one ``select``. Its first comment lines dec
 and it refers to other models as ``{{ ref('stg_rep') }}`` and to raw or system tables as
 ``{{ source('raw_crm_user') }}``; both render to validated, schema-qualified names, and ``ref``
 also gives the build order. Values are bound parameters (``:start_date``, ``:end_date``,
-``:week_lo``, ``:week_hi``, ``:ramp_grace_days``, ...), never text.
+``:week_lo``, ``:week_hi``, ``:ramp_grace_days``, ``:tz``, ...), never text. Expressions that
+repeat or differ by dialect are macros (:data:`MACROS`), e.g. ``{{ local_date('e.occurred_at') }}``.
 
 ``view`` models are recreated, ``table`` models rebuilt whole, and ``incremental`` models (which
 must have a ``week_start`` column) have the weeks ``[week_lo, week_hi)`` deleted and inserted
@@ -102,7 +103,21 @@ def render(model: Model, schema: str, dialect: str) -> str:
         return f"{quote_identifier(schema)}.{quote_identifier(name)}"
 
     template = env.from_string(model.template)
-    return template.render(ref=qualified, source=qualified, dialect=dialect)
+    return template.render(ref=qualified, source=qualified, dialect=dialect, **MACROS)
+
+
+def local_date(expression: str) -> str:
+    """The calendar date of a UTC timestamp in the reporting time zone (``:tz``)."""
+    return f"cast(({expression} at time zone 'UTC') at time zone :tz as date)"
+
+
+def week_of(date_expression: str) -> str:
+    """The Monday of the ISO week holding a date."""
+    return f"cast(date_trunc('week', {date_expression}) as date)"
+
+
+# The dialect layer: expressions that differ between engines, or repeat across models.
+MACROS = {"local_date": local_date, "week_of": week_of}
 
 
 @dataclass(frozen=True)
@@ -122,17 +137,34 @@ class BuildWindow:
         return last - timedelta(days=last.weekday()) + timedelta(days=7)
 
 
+def with_ancestors(models: Mapping[str, Model], names: Sequence[str]) -> set[str]:
+    """``names`` and every model they depend on, directly or not."""
+    unknown = [n for n in names if n not in models]
+    if unknown:
+        raise ValueError(f"unknown model(s): {', '.join(unknown)}")
+    wanted: set[str] = set()
+    stack = list(names)
+    while stack:
+        name = stack.pop()
+        if name not in wanted:
+            wanted.add(name)
+            stack.extend(models[name].depends_on)
+    return wanted
+
+
 def build(
     warehouse: Warehouse,
     window: BuildWindow,
     params: Mapping[str, Any],
     *,
-    only: Sequence[str] | None = None,
+    select: Sequence[str] | None = None,
     models: Mapping[str, Model] | None = None,
 ) -> list[str]:
-    """Build every model (or ``only`` those, in order) in one transaction; returns the names."""
+    """Build every model, or the ``select``-ed ones and their ancestors, in dependency order and
+    in one transaction; returns the names built."""
     models = models or discover()
-    order = [n for n in build_order(models) if only is None or n in only]
+    wanted = with_ancestors(models, select) if select else set(models)
+    order = [n for n in build_order(models) if n in wanted]
     bound = {
         **params,
         "start_date": window.start,

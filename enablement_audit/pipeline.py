@@ -43,6 +43,7 @@ def processing_window(settings: Settings, start: date, end: date) -> models.Buil
 def model_params(settings: Settings) -> dict[str, Any]:
     return {
         "ramp_grace_days": settings.ramp_grace_days,
+        "tz": settings.timezone,
         "quota_months": 3 if settings.quota_period == "quarter" else 1,
     }
 

@@ -77,13 +77,21 @@ class ColumnMapping:
     """Maps a vendor export onto a source's own field names, loaded from a YAML file:
 
     ``columns`` maps our field name to the vendor's column header; ``values`` maps, per our
-    field name, vendor values to ours; ``constants`` fills fields the export lacks.
+    field name, vendor values to ours (matched ignoring case); ``constants`` fills fields the
+    export lacks.
     """
 
     columns: Mapping[str, str] = field(default_factory=dict)
     values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     constants: Mapping[str, str] = field(default_factory=dict)
     name: str = ""
+
+    def translate(self, field_name: str, value: str) -> str:
+        """The value in our vocabulary; vendor values match ignoring case."""
+        table = self.values.get(field_name)
+        if not table:
+            return value
+        return table.get(value.casefold(), value)
 
     @classmethod
     def from_yaml(cls, path: str) -> ColumnMapping:
@@ -97,7 +105,7 @@ class ColumnMapping:
         return cls(
             columns={str(k): str(v) for k, v in (doc.get("columns") or {}).items()},
             values={
-                str(k): {str(a): str(b) for a, b in (v or {}).items()}
+                str(k): {str(a).casefold(): str(b) for a, b in (v or {}).items()}
                 for k, v in (doc.get("values") or {}).items()
             },
             constants={str(k): str(v) for k, v in (doc.get("constants") or {}).items()},
@@ -392,8 +400,8 @@ def iter_csv(
         record: dict[str, str | None] = {}
         for name, pos in positions.items():
             text = cells[pos].strip() if pos is not None else mapping.constants.get(name, "")
-            if text and name in mapping.values:
-                text = mapping.values[name].get(text, text)
+            if text:
+                text = mapping.translate(name, text)
             record[name] = text or None
         yield start, raw, record
 
@@ -492,7 +500,7 @@ def _iter_json_lines(handle: IO[bytes]) -> Iterator[tuple[int, str, Any] | Rejec
         try:
             yield number, text, json.loads(text)
         except json.JSONDecodeError as exc:
-            yield Reject(number, text, "bad_json", f"line is not valid JSON: {exc.msg} at column {exc.colno}")
+            yield Reject(number, text, "bad_json", f"line is not valid JSON: {exc.msg} (column {exc.colno})")
 
 
 def _iter_json_array(source: SourceFile, handle: IO[bytes]) -> Iterator[tuple[int, str, Any] | Reject]:
