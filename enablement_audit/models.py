@@ -19,7 +19,8 @@ again. Everything runs in one transaction, so readers see the old marts or the n
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from graphlib import TopologicalSorter
@@ -55,6 +56,34 @@ class Model:
     materialized: Materialization
     template: str
     depends_on: tuple[str, ...] = field(default=())
+    python: PythonBuild | None = None
+
+
+PythonBuild = Callable[[Connection, str, Mapping[str, Any]], None]
+
+
+def python_model(name: str, grain: str, depends_on: Sequence[str], build: PythonBuild) -> Model:
+    """A model computed in Python where SQL is the wrong tool (confidence intervals, say):
+    ``build(conn, schema, params)`` reads its inputs with SQL and rewrites its table, inside
+    the build's transaction. It runs after the models it depends on."""
+    module = sys.modules[build.__module__]
+    return Model(
+        name=quote_identifier(name),
+        path=Path(module.__file__ or build.__module__),
+        layer="marts",
+        grain=grain,
+        materialized="table",
+        template="",
+        depends_on=tuple(depends_on),
+        python=build,
+    )
+
+
+def python_models() -> list[Model]:
+    """The Python models, registered in :mod:`enablement_audit.marts`."""
+    from enablement_audit.marts import PYTHON_MODELS
+
+    return list(PYTHON_MODELS)
 
 
 def discover(root: Path | None = None) -> dict[str, Model]:
@@ -82,6 +111,10 @@ def discover(root: Path | None = None) -> dict[str, Model]:
             template=text,
             depends_on=tuple(dict.fromkeys(REF.findall(text))),
         )
+    for model in python_models():
+        if model.name in models:
+            raise ValueError(f"{model.path}: a model named {model.name} already exists at {models[model.name].path}")
+        models[model.name] = model
     for model in models.values():
         missing = [d for d in model.depends_on if d not in models]
         if missing:
@@ -180,6 +213,9 @@ def build(
 
 
 def _materialize(conn: Connection, schema: str, model: Model, params: Mapping[str, Any]) -> None:
+    if model.python is not None:
+        model.python(conn, schema, params)
+        return
     select = render(model, schema, conn.dialect.name).strip().rstrip(";")
     target = f"{quote_identifier(schema)}.{model.name}"
     statement = sa.text(select)

@@ -1,0 +1,7 @@
+"""Marts computed in Python, where SQL is the wrong tool. Each module exposes ``MODEL``."""
+
+from __future__ import annotations
+
+from enablement_audit.models import Model
+
+PYTHON_MODELS: tuple[Model, ...] = ()
