@@ -26,7 +26,7 @@ demo: install
 lint: install
 	$(VENV)/bin/ruff check enablement_audit dags tests scripts
 	$(VENV)/bin/ruff format --check enablement_audit dags tests scripts
-	$(VENV)/bin/sqlfluff lint sql --processes 2
+	$(PY) scripts/lint_sql.py
 
 format: install
 	$(VENV)/bin/ruff check --fix enablement_audit dags tests scripts

@@ -124,7 +124,9 @@ def generate(scale: str, seed: int, out: str, end: Any) -> None:
     """Generate a synthetic organisation's landing files in the real source formats."""
     from enablement_audit.synthetic import generate as make
 
-    manifest = make(out, scale=scale, seed=seed, end=(end.date() if end else this_monday()), progress=_progress)
+    manifest = make(
+        out, scale=scale, seed=seed, end=(end.date() if end else this_monday()), progress=_progress
+    )
     rows = sum(v["rows"] for v in manifest["sources"].values())
     click.echo(f"wrote {rows:,} rows for scale {scale} to {out}")
 
@@ -171,7 +173,9 @@ def report(ctx: click.Context, week: str, out: str | None) -> None:
         monday = parse_iso_week(week)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--week") from exc
-    paths = write_reports(_warehouse(ctx), settings, monday, Path(out) if out else settings.resolved_report_dir)
+    paths = write_reports(
+        _warehouse(ctx), settings, monday, Path(out) if out else settings.resolved_report_dir
+    )
     click.echo(str(paths[-1]))
 
 
@@ -188,7 +192,9 @@ def tables(ctx: click.Context) -> None:
     grains = {spec.table: spec.description for spec in SOURCES.values()}
     grains |= _SYSTEM_GRAINS
     grains |= {name: model.grain for name, model in discover().items()}
-    existing = set(warehouse.table_names()) | set(sa.inspect(warehouse.engine).get_view_names(schema=warehouse.schema))
+    existing = set(warehouse.table_names()) | set(
+        sa.inspect(warehouse.engine).get_view_names(schema=warehouse.schema)
+    )
     for name in sorted(grains):
         built = "" if name in existing else "  (not built yet)"
         click.echo(f"{name:32} {grains[name]}{built}")

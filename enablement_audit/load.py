@@ -36,6 +36,7 @@ from enablement_audit.warehouse import (
     insert_rows,
     qualified_name,
     quote_identifier,
+    run_sql,
     utcnow,
 )
 
@@ -159,7 +160,9 @@ def load_file(warehouse: Warehouse, spec: SourceSpec, source: SourceFile, run_id
         return result
     except SourceFileError as exc:
         with warehouse.engine.begin() as conn:
-            _record_run(conn, warehouse, LoadResult(spec.name), source.path, run_id, "failed", exc.message, started)
+            _record_run(
+                conn, warehouse, LoadResult(spec.name), source.path, run_id, "failed", exc.message, started
+            )
         raise
 
 
@@ -202,12 +205,14 @@ def _load(
     result.duplicates = counts.get("duplicate", 0)
     result.quarantined += _quarantine(conn, warehouse, spec.name, source.path, conflicts, run_id)
     if spec.post_load_sql:
-        conn.execute(sa.text(spec.post_load_sql.format(table=qualified_name(raw))))
-    conn.execute(sa.text(f"drop table {quote_identifier(stage.name)}"))
+        run_sql(conn, spec.post_load_sql.format(table=qualified_name(raw)))
+    run_sql(conn, f"drop table {quote_identifier(stage.name)}")
     return result
 
 
-def _stage_row(spec: SourceSpec, item: Parsed, source: SourceFile, run_id: str, loaded_at: Any) -> tuple[Any, ...]:
+def _stage_row(
+    spec: SourceSpec, item: Parsed, source: SourceFile, run_id: str, loaded_at: Any
+) -> tuple[Any, ...]:
     values = item.values
     content = tuple(values.get(c) for c in spec.column_names)
     return (
@@ -223,12 +228,17 @@ def _stage_row(spec: SourceSpec, item: Parsed, source: SourceFile, run_id: str, 
 
 def _create_stage(conn: Connection, raw: sa.Table) -> sa.Table:
     name = f"stage_{raw.name}"
-    conn.execute(sa.text(f"drop table if exists {quote_identifier(name)}"))
-    conn.execute(sa.text(f"create temporary table {quote_identifier(name)} as select * from {qualified_name(raw)} where 1 = 0"))  # noqa: S608
+    run_sql(conn, f"drop table if exists {quote_identifier(name)}")
+    run_sql(
+        conn,
+        f"create temporary table {quote_identifier(name)} as select * from {qualified_name(raw)} where false",
+    )
     return sa.Table(name, sa.MetaData(), *(sa.Column(c.name, c.type) for c in raw.columns))
 
 
-def _merge(conn: Connection, spec: SourceSpec, raw: sa.Table, stage: sa.Table) -> tuple[dict[str, int], list[Reject]]:
+def _merge(
+    conn: Connection, spec: SourceSpec, raw: sa.Table, stage: sa.Table
+) -> tuple[dict[str, int], list[Reject]]:
     """Classify staged rows and merge the winners; returns counts and conflict rejects."""
     keys = [quote_identifier(k) for k in spec.key]
     partition = ", ".join(keys)
@@ -238,7 +248,9 @@ def _merge(conn: Connection, spec: SourceSpec, raw: sa.Table, stage: sa.Table) -
         superseded = f"(t.{version} is not null and (r.{version} is null or t.{version} > r.{version}))"
     elif spec.snapshot:
         order = "source_date desc nulls last, source_line desc"
-        superseded = "(t.source_date is not null and (r.source_date is null or t.source_date > r.source_date))"
+        superseded = (
+            "(t.source_date is not null and (r.source_date is null or t.source_date > r.source_date))"
+        )
     else:
         order = "source_line asc"
         superseded = "false"
@@ -271,39 +283,37 @@ def _merge(conn: Connection, spec: SourceSpec, raw: sa.Table, stage: sa.Table) -
         from ranked as r
         left join {qualified_name(raw)} as t on {join}
     """  # noqa: S608
-    conn.execute(sa.text(f"drop table if exists {quote_identifier(classified)}"))
-    conn.execute(sa.text(sql))
+    run_sql(conn, f"drop table if exists {quote_identifier(classified)}")
+    run_sql(conn, sql)
     matches = " and ".join(f"c.{k} = t.{k}" for k in keys)
-    conn.execute(
-        sa.text(
-            f"delete from {qualified_name(raw)} as t where exists ("  # noqa: S608
-            f"select 1 from {quote_identifier(classified)} as c where c.disposition = 'load' and {matches})"
-        )
+    run_sql(
+        conn,
+        f"delete from {qualified_name(raw)} as t where exists ("  # noqa: S608
+        f"select 1 from {quote_identifier(classified)} as c where c.disposition = 'load' and {matches})",
     )
     column_list = ", ".join(quote_identifier(c.name) for c in raw.columns)
-    conn.execute(
-        sa.text(
-            f"insert into {qualified_name(raw)} ({column_list}) "  # noqa: S608
-            f"select {column_list} from {quote_identifier(classified)} where disposition = 'load'"
-        )
+    run_sql(
+        conn,
+        f"insert into {qualified_name(raw)} ({column_list}) "  # noqa: S608
+        f"select {column_list} from {quote_identifier(classified)} where disposition = 'load'",
     )
     counts = {
         row[0]: int(row[1])
-        for row in conn.execute(
-            sa.text(f"select disposition, count(*) from {quote_identifier(classified)} group by disposition")  # noqa: S608
+        for row in run_sql(
+            conn,
+            f"select disposition, count(*) from {quote_identifier(classified)} group by disposition",  # noqa: S608
         )
     }
     conflicts = [
         _conflict_reject(spec, row._mapping)
-        for row in conn.execute(
-            sa.text(
-                f"select * from {quote_identifier(classified)} "  # noqa: S608
-                "where disposition in ('conflict', 'conflict_in_file') order by source_line"
-            )
+        for row in run_sql(
+            conn,
+            f"select * from {quote_identifier(classified)} "  # noqa: S608
+            "where disposition in ('conflict', 'conflict_in_file') order by source_line",
         )
     ]
     counts["quarantine"] = len(conflicts)
-    conn.execute(sa.text(f"drop table {quote_identifier(classified)}"))
+    run_sql(conn, f"drop table {quote_identifier(classified)}")
     return counts, conflicts
 
 

@@ -113,7 +113,9 @@ def discover(root: Path | None = None) -> dict[str, Model]:
         )
     for model in python_models():
         if model.name in models:
-            raise ValueError(f"{model.path}: a model named {model.name} already exists at {models[model.name].path}")
+            raise ValueError(
+                f"{model.path}: a model named {model.name} already exists at {models[model.name].path}"
+            )
         models[model.name] = model
     for model in models.values():
         missing = [d for d in model.depends_on if d not in models]

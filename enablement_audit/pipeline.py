@@ -57,7 +57,11 @@ def write_config_tables(warehouse: Warehouse, settings: Settings) -> None:
 
 
 def load_landing(
-    warehouse: Warehouse, landing: str, window: models.BuildWindow, run_id: str, progress: Progress | None = None
+    warehouse: Warehouse,
+    landing: str,
+    window: models.BuildWindow,
+    run_id: str,
+    progress: Progress | None = None,
 ) -> dict[str, LoadResult]:
     """Load every source's landing files for the window; a file that cannot be read is
     recorded as failed and the others still load."""

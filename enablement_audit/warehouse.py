@@ -53,6 +53,12 @@ def qualified_name(table: sa.Table) -> str:
     return f"{quote_identifier(table.schema)}.{quote_identifier(table.name)}"
 
 
+def run_sql(conn: Connection, sql: str, params: dict[str, Any] | None = None) -> sa.CursorResult[Any]:
+    """Run SQL text whose identifiers were validated (:func:`quote_identifier`) and whose values
+    are bound ``params``, never formatted in."""
+    return conn.execute(sa.text(sql), params or {})
+
+
 def create_warehouse_engine(url: str) -> Engine:
     """An engine for ``url``; for an embedded DuckDB file, its folder is created first."""
     parsed = sa.engine.make_url(url)

@@ -55,7 +55,9 @@ def fetch(warehouse: Warehouse, sql: str, **params: Any) -> list[tuple[Any, ...]
         return [tuple(row) for row in conn.execute(sa.text(sql), params)]
 
 
-def table_rows(warehouse: Warehouse, table: str, columns: str = "*", order: str = "1") -> list[tuple[Any, ...]]:
+def table_rows(
+    warehouse: Warehouse, table: str, columns: str = "*", order: str = "1"
+) -> list[tuple[Any, ...]]:
     return fetch(warehouse, f"select {columns} from {warehouse.schema}.{table} order by {order}")
 
 

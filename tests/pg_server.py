@@ -53,14 +53,37 @@ class PostgresServer:
             run_as = ["runuser", "-u", user, "--"]
         data = root / "data"
         subprocess.run(
-            [*run_as, str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", user, "--no-sync", "-E", "UTF8"],
+            [
+                *run_as,
+                str(bin_dir / "initdb"),
+                "-D",
+                str(data),
+                "-A",
+                "trust",
+                "-U",
+                user,
+                "--no-sync",
+                "-E",
+                "UTF8",
+            ],
             check=True,
             capture_output=True,
         )
         port = _free_port()
         options = f"-p {port} -c listen_addresses=127.0.0.1 -k {root} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         subprocess.run(
-            [*run_as, str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"],
+            [
+                *run_as,
+                str(bin_dir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-l",
+                str(root / "log"),
+                "-w",
+                "start",
+            ],
             check=True,
             capture_output=True,
         )
@@ -71,7 +94,15 @@ class PostgresServer:
 
     def stop(self) -> None:
         subprocess.run(
-            [*self._run_as, str(self._bin_dir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "stop"],
+            [
+                *self._run_as,
+                str(self._bin_dir / "pg_ctl"),
+                "-D",
+                str(self.root / "data"),
+                "-m",
+                "immediate",
+                "stop",
+            ],
             check=False,
             capture_output=True,
         )

@@ -27,11 +27,11 @@ signin as (
     from okta
     union all
     select
-        'sf_login_history:' || login_id,
-        'sf_login_history',
-        'Salesforce',
-        login_at,
-        user_id
+        'sf_login_history:' || login_id as signin_id,
+        'sf_login_history' as source,
+        'Salesforce' as tool,
+        login_at as signed_in_at,
+        user_id as external_id
     from salesforce
 ),
 

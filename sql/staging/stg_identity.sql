@@ -14,38 +14,68 @@ identity_map as (
 ),
 
 observed as (
-    select distinct 'content_activity' as source, 'email' as id_kind, user_email as external_id
+    select distinct
+        'content_activity' as source,
+        'email' as id_kind,
+        user_email as external_id
     from {{ source('raw_content_event') }}
     union all
-    select distinct 'xapi', 'email', actor_mbox
+    select distinct
+        'xapi' as source,
+        'email' as id_kind,
+        actor_mbox as external_id
     from {{ source('raw_xapi_statement') }}
     where actor_mbox is not null
     union all
-    select distinct 'xapi', 'mbox_sha1sum', actor_mbox_sha1sum
+    select distinct
+        'xapi' as source,
+        'mbox_sha1sum' as id_kind,
+        actor_mbox_sha1sum as external_id
     from {{ source('raw_xapi_statement') }}
     where actor_mbox is null and actor_mbox_sha1sum is not null
     union all
-    select distinct 'xapi', 'account', actor_account_name
+    select distinct
+        'xapi' as source,
+        'account' as id_kind,
+        actor_account_name as external_id
     from {{ source('raw_xapi_statement') }}
     where actor_mbox is null and actor_mbox_sha1sum is null and actor_account_name is not null
     union all
-    select distinct 'okta', 'login', actor_alternate_id
+    select distinct
+        'okta' as source,
+        'login' as id_kind,
+        actor_alternate_id as external_id
     from {{ source('raw_okta_event') }}
     where is_sso_success and actor_alternate_id is not null
     union all
-    select distinct 'sf_login_history', 'crm_id', user_id
+    select distinct
+        'sf_login_history' as source,
+        'crm_id' as id_kind,
+        user_id as external_id
     from {{ source('raw_sf_login') }}
     union all
-    select distinct 'licence_assignments', 'email', user_email
+    select distinct
+        'licence_assignments' as source,
+        'email' as id_kind,
+        user_email as external_id
     from {{ source('raw_licence_assignment') }}
     union all
-    select distinct 'hr', 'email', email
+    select distinct
+        'hr' as source,
+        'email' as id_kind,
+        email as external_id
     from {{ source('raw_hr_status') }}
     union all
-    select distinct 'opportunities', 'crm_id', owner_id
+    select distinct
+        'opportunities' as source,
+        'crm_id' as id_kind,
+        owner_id as external_id
     from {{ source('raw_crm_opportunity') }}
     union all
-    select distinct 'quotas', 'crm_id', owner_id
+    select distinct
+        'quotas' as source,
+        'crm_id' as id_kind,
+        owner_id as external_id
     from {{ source('raw_crm_quota') }}
 ),
 

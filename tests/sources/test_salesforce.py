@@ -1,4 +1,4 @@
-# ruff: noqa: E501 - CSV fixtures keep the exports' real, long lines so they read as the files do.
+
 """Salesforce Opportunity, ForecastingQuota and LoginHistory exports, both field-name forms.
 
 The API form is written as the Bulk API and Data Loader export it (every cell quoted, timestamps
@@ -172,9 +172,7 @@ def test_opportunity_newest_system_modstamp_wins(warehouse, tmp_path):
         "2024-01-15T10:30:00.000Z,false,false,,Pipeline,2024-02-20T12:00:00.000Z\n",
     )
 
-    summaries = [
-        load_path(warehouse, "opportunities", str(p)).summary() for p in (first, newer, older)
-    ]
+    summaries = [load_path(warehouse, "opportunities", str(p)).summary() for p in (first, newer, older)]
 
     assert summaries == [
         {"source": "opportunities", "read": 1, "loaded": 1, "quarantined": 0, "duplicates": 0},
@@ -208,9 +206,9 @@ def test_opportunity_newest_version_wins_inside_one_file(warehouse, tmp_path):
         "quarantined": 0,
         "duplicates": 1,
     }
-    assert table_rows(
-        warehouse, "raw_crm_opportunity", "opportunity_id, stage_name, source_line"
-    ) == [("006B", "Closed Won", 2)]
+    assert table_rows(warehouse, "raw_crm_opportunity", "opportunity_id, stage_name, source_line") == [
+        ("006B", "Closed Won", 2)
+    ]
 
 
 def test_opportunity_loading_twice_changes_nothing(warehouse, tmp_path):
@@ -277,8 +275,7 @@ def test_real_fivetran_opportunity_sample(warehouse):
     assert table_rows(
         warehouse,
         "raw_crm_opportunity",
-        "count(*), sum(amount), count(amount), sum(is_won::int), sum(is_closed::int),"
-        " count(system_modstamp)",
+        "count(*), sum(amount), count(amount), sum(is_won::int), sum(is_closed::int), count(system_modstamp)",
     ) == [(9, 24530001.0, 4, 4, 8, 0)]
 
 
@@ -535,7 +532,13 @@ def test_close_date_one_day_before_utc_creation_is_kept(warehouse, tmp_path):
         "006B,005A,Closed Won,100,2024-01-14,2024-01-16T02:00:00.000Z,true,true,true\n",
     )
     result = load_path(warehouse, "opportunities", str(path))
-    assert result.summary() == {"source": "opportunities", "read": 2, "loaded": 1, "quarantined": 1, "duplicates": 0}
+    assert result.summary() == {
+        "source": "opportunities",
+        "read": 2,
+        "loaded": 1,
+        "quarantined": 1,
+        "duplicates": 0,
+    }
     assert table_rows(warehouse, "raw_crm_opportunity", "opportunity_id, is_deleted") == [("006A", False)]
     assert quarantine(warehouse, "opportunities") == [
         (3, "close_before_create", "CloseDate: 2024-01-14 is before CreatedDate 2024-01-16")

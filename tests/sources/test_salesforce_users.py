@@ -32,7 +32,9 @@ def test_api_form_loads_typed_rows_and_quarantines_bad_ones(warehouse, tmp_path)
     # 7 rows: 005A (line 2) and its duplicate (line 5) -> 1 loaded + 1 duplicate; 005M loaded;
     # 005B bad bool, 005C bad email, 005D short row, 005E empty CreatedDate -> 4 quarantined.
     assert result.summary() == {"source": "users", "read": 7, "loaded": 2, "quarantined": 4, "duplicates": 1}
-    assert table_rows(warehouse, "raw_crm_user", "user_id, email, manager_id, is_active, created_at, region") == [
+    assert table_rows(
+        warehouse, "raw_crm_user", "user_id, email, manager_id, is_active, created_at, region"
+    ) == [
         ("005A", "ann.lee@example.com", "005M", True, datetime(2024, 1, 15, 10, 30), "EMEA"),
         # -0500 offset converted to UTC
         ("005M", "mo@example.com", None, True, datetime(2022, 3, 1, 13, 0), "AMER"),

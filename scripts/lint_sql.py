@@ -1,0 +1,35 @@
+"""Lint every SQL model with sqlfluff, after rendering ref()/source()/macros as the runner does.
+
+sqlfluff's own templaters cannot do both Jinja and ``:name`` parameters, so the model is rendered
+here first and the ``placeholder`` templater (configured in pyproject.toml) handles parameters.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from sqlfluff.core import FluffConfig, Linter
+
+from enablement_audit.models import discover, render
+
+
+def main() -> int:
+    config = FluffConfig.from_path(".")
+    linter = Linter(config=config)
+    failures = 0
+    for model in discover().values():
+        if model.python is not None:
+            continue
+        sql = render(model, "enablement", "postgres") + "\n"
+        result = linter.lint_string(sql, fname=str(model.path))
+        for violation in result.get_violations():
+            failures += 1
+            print(
+                f"{model.path}:{violation.line_no}:{violation.line_pos}: {violation.rule_code()} {violation.desc()}"
+            )
+    print(f"sqlfluff: {failures} problem(s) in {len(discover())} models")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
