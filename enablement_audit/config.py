@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     seller_titles: tuple[str, ...] = DEFAULT_SELLER_TITLES
     quota_period: Literal["month", "quarter"] = "quarter"
     identity_match_threshold: float = Field(default=0.9, ge=0, le=1)
+    goals_file: Path | None = None
+    impact_min_n: int = Field(default=30, ge=2)
     http_timeout_seconds: float = Field(default=30.0, gt=0)
     http_max_retries: int = Field(default=5, ge=0)
 

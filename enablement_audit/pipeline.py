@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from enablement_audit import models
 from enablement_audit.config import Settings
+from enablement_audit.goals import load_goals
 from enablement_audit.load import LoadResult, iter_landing, load_files, new_run_id
 from enablement_audit.warehouse import Warehouse
 
@@ -45,15 +46,41 @@ def model_params(settings: Settings) -> dict[str, Any]:
         "ramp_grace_days": settings.ramp_grace_days,
         "tz": settings.timezone,
         "quota_months": 3 if settings.quota_period == "quarter" else 1,
+        "metric_version": load_goals(settings.goals_file).metric_version,
+        "impact_min_n": settings.impact_min_n,
     }
 
 
 def write_config_tables(warehouse: Warehouse, settings: Settings) -> None:
-    """Settings the SQL joins to (seller titles), rewritten on every build."""
+    """Settings the SQL joins to (seller titles, goals, verdict thresholds), rewritten on every
+    build."""
+    goals = load_goals(settings.goals_file)
     warehouse.ensure()
     with warehouse.engine.begin() as conn:
         conn.execute(sa.delete(warehouse.cfg_seller_title))
         conn.execute(warehouse.cfg_seller_title.insert(), [{"title": t} for t in settings.seller_titles])
+        conn.execute(sa.delete(warehouse.cfg_scorecard_goal))
+        conn.execute(
+            warehouse.cfg_scorecard_goal.insert(),
+            [
+                {
+                    "metric": g.metric,
+                    "label": g.label or g.metric,
+                    "goal": g.goal,
+                    "direction": g.direction,
+                    "position": i,
+                }
+                for i, g in enumerate(goals.scorecard, start=1)
+            ],
+        )
+        conn.execute(sa.delete(warehouse.cfg_verdict))
+        conn.execute(
+            warehouse.cfg_verdict.insert(),
+            [
+                {"area": area, "metric": v.metric, "yes_at": v.yes_at, "partly_at": v.partly_at}
+                for area, v in goals.verdicts.items()
+            ],
+        )
 
 
 def load_landing(

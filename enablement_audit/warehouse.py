@@ -116,6 +116,23 @@ class Warehouse:
         self.cfg_seller_title = sa.Table(
             "cfg_seller_title", self.metadata, sa.Column("title", sa.Text, nullable=False)
         )
+        self.cfg_scorecard_goal = sa.Table(
+            "cfg_scorecard_goal",
+            self.metadata,
+            sa.Column("metric", sa.Text, nullable=False),
+            sa.Column("label", sa.Text, nullable=False),
+            sa.Column("goal", sa.Float(precision=53), nullable=False),
+            sa.Column("direction", sa.Text, nullable=False),
+            sa.Column("position", sa.Integer, nullable=False),
+        )
+        self.cfg_verdict = sa.Table(
+            "cfg_verdict",
+            self.metadata,
+            sa.Column("area", sa.Text, nullable=False),
+            sa.Column("metric", sa.Text, nullable=False),
+            sa.Column("yes_at", sa.Float(precision=53), nullable=False),
+            sa.Column("partly_at", sa.Float(precision=53), nullable=False),
+        )
         self._raw: dict[str, sa.Table] = {}
         self._created = False
 
