@@ -265,9 +265,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 def parse_email(value: str) -> str:
     """Trimmed and lower-cased, as identity matching needs."""
-    email = value.strip().lower()
-    if email.startswith("mailto:"):
-        email = email[len("mailto:") :]
+    email = value.strip().lower().removeprefix("mailto:").strip()
     if not _EMAIL.match(email):
         raise ValueError(f"{value!r} is not an e-mail address")
     return email
@@ -513,11 +511,13 @@ def _iter_json_array(source: SourceFile, handle: IO[bytes]) -> Iterator[tuple[in
         for number, item in enumerate(ijson.items(handle, "item", use_float=True), start=1):
             yield number, json.dumps(item, default=str), item
     except ijson.JSONError as exc:
+        detail = " ".join(str(exc).split())[:200]
         yield Reject(
             number + 1,
             "",
             "bad_json",
-            f"the JSON array is broken after element {number} ({exc}); the rest of the file was not read",
+            f"element {number + 1}: the JSON array is broken after element {number} ({detail}); "
+            "the rest of the file was not read",
         )
 
 
