@@ -89,7 +89,14 @@ mapped as (
     left join identity_map
         on
             identity_map.source = observed.source
-            and identity_map.external_id = observed.external_id
+            and (
+                identity_map.external_id = observed.external_id
+                -- logins and e-mails are lower-cased by the readers; a map may spell them otherwise
+                or (
+                    observed.id_kind in ('login', 'email')
+                    and lower(trim(identity_map.external_id)) = observed.external_id
+                )
+            )
 ),
 
 resolved as (
