@@ -1,5 +1,5 @@
--- grain: one row per rep per ISO week of the build window
--- materialized: incremental
+-- grain: one row per rep per ISO week, from the first week with activity to the build's end
+-- materialized: table
 -- Who counts in week W (SPEC section 4): a seller is an active CRM user with a quota covering
 -- W or a title in the configured list; eligible to be flagged or named when active, not on
 -- leave or terminated at any time during W, and hired at least :ramp_grace_days before W starts.
@@ -17,10 +17,27 @@ quota as (
     select * from {{ source('raw_crm_quota') }}
 ),
 
+first_activity as (
+    -- trailing windows (90 days, quarters) of any later week need the status of older weeks
+    select min(week_start) as week_start
+    from (
+        select min(week_start) as week_start from {{ ref('fct_content_activity') }}
+        union all
+        select min(week_start) as week_start from {{ ref('fct_learning_statement') }}
+        union all
+        select min(week_start) as week_start from {{ ref('fct_tool_signin') }}
+        union all
+        select min(created_week_start) as week_start from {{ ref('fct_opportunity') }}
+        union all
+        select cast(:week_lo as date) as week_start
+    ) as activity
+),
+
 week as (
     select cast(series.week_at as date) as week_start
-    from generate_series(
-        cast(:week_lo as timestamp),
+    from first_activity
+    cross join generate_series(
+        cast(first_activity.week_start as timestamp),
         cast(:week_hi as timestamp) - interval '7 days',
         interval '7 days'
     ) as series (week_at)
