@@ -46,7 +46,8 @@ def warehouse_option(command: Callable[..., Any]) -> Callable[..., Any]:
         metavar="URL",
         expose_value=False,
         callback=remember,
-        help="SQLAlchemy URL of the warehouse (default: ENABLEMENT_AUDIT_WAREHOUSE_URL, else an embedded DuckDB file).",
+        help="SQLAlchemy URL of the warehouse "
+        "(default: ENABLEMENT_AUDIT_WAREHOUSE_URL, else an embedded DuckDB file).",
     )(command)
 
 

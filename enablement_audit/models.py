@@ -239,12 +239,9 @@ def _materialize(conn: Connection, schema: str, model: Model, params: Mapping[st
     exists = sa.inspect(conn).has_table(model.name, schema=schema)
     if not exists:
         _execute(conn, f"create table {target} as select * from ({select}) as m where 1 = 0", bound)  # noqa: S608
-    _execute(conn, f"delete from {target} where week_start >= :week_lo and week_start < :week_hi", params)  # noqa: S608
-    _execute(
-        conn,
-        f"insert into {target} select * from ({select}) as m where week_start >= :week_lo and week_start < :week_hi",  # noqa: S608
-        params,
-    )
+    in_window = "week_start >= :week_lo and week_start < :week_hi"
+    _execute(conn, f"delete from {target} where {in_window}", params)  # noqa: S608
+    _execute(conn, f"insert into {target} select * from ({select}) as m where {in_window}", params)  # noqa: S608
 
 
 def _execute(conn: Connection, sql: str, params: Mapping[str, Any] | None = None) -> None:

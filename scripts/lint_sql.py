@@ -24,9 +24,8 @@ def main() -> int:
         result = linter.lint_string(sql, fname=str(model.path))
         for violation in result.get_violations():
             failures += 1
-            print(
-                f"{model.path}:{violation.line_no}:{violation.line_pos}: {violation.rule_code()} {violation.desc()}"
-            )
+            where = f"{model.path}:{violation.line_no}:{violation.line_pos}"
+            print(f"{where}: {violation.rule_code()} {violation.desc()}")
     print(f"sqlfluff: {failures} problem(s) in {len(discover())} models")
     return 1 if failures else 0
 

@@ -145,12 +145,9 @@ def json_record(
         wanted = [mapping.columns[name]] if name in mapping.columns else [spec.header]
         wanted += list(spec.aliases)
         keys = [k for k in map(normalize_header, wanted) if k in by_key]
-        if keys:
-            text = _scalar_text(spec.header, by_key[keys[0]])
-        else:
-            text = mapping.constants.get(name, "")
-        if text and name in mapping.values:
-            text = mapping.values[name].get(text, text)
+        text = _scalar_text(spec.header, by_key[keys[0]]) if keys else mapping.constants.get(name, "")
+        if text:
+            text = mapping.translate(name, text)
         record[name] = text or None
     return record
 

@@ -493,3 +493,15 @@ def test_landing_day_is_recorded(warehouse, tmp_path):
     load_path(warehouse, "content_activity", str(path))
 
     assert set(table_rows(warehouse, "raw_content_event", "source_date")) == {(date(2026, 11, 20),)}
+
+
+def test_json_lines_export_through_a_mapping_matches_vendor_values_ignoring_case(warehouse, tmp_path):
+    # A Highspot export saved as JSON Lines, with the action spelled in another case.
+    line = (
+        '{"Event ID": "J1", "Event Time": "2026-11-20T09:00:00Z", "User Email": "ann@example.com", '
+        '"Item ID": "A1", "Event Type": "PRESENTED"}'
+    )
+    path = write(tmp_path / "highspot.jsonl", line + "\n")
+    result = load_path(warehouse, "content_activity", str(path), mapping_file=str(MAPPINGS / "highspot.yaml"))
+    assert result.summary() == {"source": "content_activity", "read": 1, "loaded": 1, "quarantined": 0, "duplicates": 0}
+    assert table_rows(warehouse, "raw_content_event", "event_id, action, is_customer_facing") == [("J1", "present", True)]
