@@ -1,10 +1,10 @@
 """Loading files into raw tables: typed, deduplicated, idempotent, nothing lost.
 
-Each file is loaded in one transaction: its rows are streamed into a temporary stage table,
-classified in SQL against the raw table (load, duplicate, or conflicting duplicate), merged with
-delete+insert, its rejects written to ``quarantine`` and its counts to ``pipeline_runs``, where
-``rows_read = rows_loaded + rows_quarantined + rows_duplicate`` always holds. Loading the same
-file again changes no table but ``pipeline_runs``.
+The files of one load go in one transaction: their rows are streamed into a temporary stage
+table, classified at once in SQL against the raw table (load, duplicate, or conflicting
+duplicate), merged with delete+insert, their rejects written to ``quarantine`` and each file's
+counts to ``pipeline_runs``, where ``rows_read = rows_loaded + rows_quarantined + rows_duplicate``
+always holds. Loading the same files again changes no table but ``pipeline_runs``.
 """
 
 from __future__ import annotations
@@ -132,58 +132,79 @@ def load_files(
     mapping_file: str | None = None,
     keep_going: bool = False,
 ) -> LoadResult:
-    """Load ``files`` of ``source`` one transaction each. With ``keep_going`` a file that cannot
-    be read is recorded as failed in ``pipeline_runs`` and the rest still load."""
+    """Load ``files`` of ``source`` in one transaction, merged at once: of the rows sharing a key
+    only the newest version loads and the others count as duplicates. A file that cannot be read
+    is recorded as failed in ``pipeline_runs`` and the others still load; without ``keep_going``
+    its :class:`SourceFileError` is raised once they have."""
     spec = get_source(source)
     warehouse.ensure()
     run_id = run_id or new_run_id()
     mapping = ColumnMapping.from_yaml(mapping_file) if mapping_file else None
-    total = LoadResult(source)
-    for path in files:
-        try:
-            total.add(load_file(warehouse, spec, SourceFile.at(path, mapping), run_id))
-        except SourceFileError:
-            total.failed_files += 1
-            if not keep_going:
-                raise
+    total, failures = _load_batch(warehouse, spec, [SourceFile.at(p, mapping) for p in files], run_id)
+    if failures and not keep_going:
+        raise failures[0]
     return total
 
 
-def load_file(warehouse: Warehouse, spec: SourceSpec, source: SourceFile, run_id: str) -> LoadResult:
-    """Load one file in one transaction (see the module docstring)."""
+def _load_batch(
+    warehouse: Warehouse, spec: SourceSpec, sources: Sequence[SourceFile], run_id: str
+) -> tuple[LoadResult, list[SourceFileError]]:
+    """Stage every file of the batch, merge them at once, record each file's counts."""
     started = utcnow()
     raw = warehouse.raw_table(spec.table, spec.columns)
-    try:
-        with warehouse.engine.begin() as conn:
-            result = _load(conn, warehouse, spec, raw, source, run_id, started)
-            _record_run(conn, warehouse, result, source.path, run_id, "ok", None, started)
-        return result
-    except SourceFileError as exc:
-        with warehouse.engine.begin() as conn:
-            _record_run(
-                conn, warehouse, LoadResult(spec.name), source.path, run_id, "failed", exc.message, started
+    results: dict[int, LoadResult] = {}
+    failures: dict[int, SourceFileError] = {}
+    with warehouse.engine.begin() as conn:
+        stage = _create_stage(conn, raw)
+        for seq, source in enumerate(sources):
+            try:
+                results[seq] = _stage_file(conn, warehouse, spec, stage, source, seq, run_id, started)
+            except SourceFileError as exc:
+                failures[seq] = exc
+                discard = f"delete from {quote_identifier(stage.name)} where file_seq = :seq"  # noqa: S608
+                run_sql(conn, discard, {"seq": seq})
+                _clear_quarantine(conn, warehouse, spec.name, source.path)
+        counts, conflicts = _merge(conn, spec, raw, stage)
+        for (seq, disposition), count in counts.items():
+            if disposition == "load":
+                results[seq].loaded += count
+            elif disposition == "duplicate":
+                results[seq].duplicates += count
+        for seq, rejects in conflicts.items():
+            results[seq].quarantined += _quarantine(
+                conn, warehouse, spec.name, sources[seq].path, rejects, run_id
             )
-        raise
+        if spec.post_load_sql:
+            run_sql(conn, spec.post_load_sql.format(table=qualified_name(raw)))
+        run_sql(conn, f"drop table {quote_identifier(stage.name)}")
+        for seq, source in enumerate(sources):
+            if seq in failures:
+                failed = LoadResult(spec.name, failed_files=1)
+                _record_run(
+                    conn, warehouse, failed, source.path, run_id, "failed", failures[seq].message, started
+                )
+            else:
+                _record_run(conn, warehouse, results[seq], source.path, run_id, "ok", None, started)
+    total = LoadResult(spec.name, failed_files=len(failures))
+    for result in results.values():
+        total.add(result)
+    return total, list(failures.values())
 
 
-def _load(
+def _stage_file(
     conn: Connection,
     warehouse: Warehouse,
     spec: SourceSpec,
-    raw: sa.Table,
+    stage: sa.Table,
     source: SourceFile,
+    seq: int,
     run_id: str,
     loaded_at: Any,
 ) -> LoadResult:
+    """Stream one file's rows into the stage and its rejects into ``quarantine``."""
     result = LoadResult(spec.name, files=1)
-    stage = _create_stage(conn, raw)
-    columns = [*spec.column_names, *(c.name for c in LOAD_COLUMNS)]
-    conn.execute(
-        sa.delete(warehouse.quarantine).where(
-            warehouse.quarantine.c.source == spec.name,
-            warehouse.quarantine.c.source_file == source.path,
-        )
-    )
+    columns = [*spec.column_names, *(c.name for c in LOAD_COLUMNS), "file_seq"]
+    _clear_quarantine(conn, warehouse, spec.name, source.path)
     rows: list[tuple[Any, ...]] = []
     rejects: list[Reject] = []
     for item in spec.reader(source):
@@ -194,20 +215,23 @@ def _load(
                 result.quarantined += _quarantine(conn, warehouse, spec.name, source.path, rejects, run_id)
                 rejects = []
             continue
-        rows.append(_stage_row(spec, item, source, run_id, loaded_at))
+        rows.append((*_stage_row(spec, item, source, run_id, loaded_at), seq))
         if len(rows) >= BATCH_ROWS:
             insert_rows(conn, stage, columns, rows)
             rows = []
     insert_rows(conn, stage, columns, rows)
     result.quarantined += _quarantine(conn, warehouse, spec.name, source.path, rejects, run_id)
-    counts, conflicts = _merge(conn, spec, raw, stage)
-    result.loaded = counts.get("load", 0)
-    result.duplicates = counts.get("duplicate", 0)
-    result.quarantined += _quarantine(conn, warehouse, spec.name, source.path, conflicts, run_id)
-    if spec.post_load_sql:
-        run_sql(conn, spec.post_load_sql.format(table=qualified_name(raw)))
-    run_sql(conn, f"drop table {quote_identifier(stage.name)}")
     return result
+
+
+def _clear_quarantine(conn: Connection, warehouse: Warehouse, source: str, path: str) -> None:
+    """A file loaded again replaces its quarantine rows (loading is idempotent)."""
+    conn.execute(
+        sa.delete(warehouse.quarantine).where(
+            warehouse.quarantine.c.source == source,
+            warehouse.quarantine.c.source_file == path,
+        )
+    )
 
 
 def _stage_row(
@@ -231,40 +255,47 @@ def _create_stage(conn: Connection, raw: sa.Table) -> sa.Table:
     run_sql(conn, f"drop table if exists {quote_identifier(name)}")
     run_sql(
         conn,
-        f"create temporary table {quote_identifier(name)} as select * from {qualified_name(raw)} where false",  # noqa: S608
+        f"create temporary table {quote_identifier(name)} as "  # noqa: S608
+        f"select raw.*, cast(null as bigint) as file_seq from {qualified_name(raw)} as raw where false",
     )
-    return sa.Table(name, sa.MetaData(), *(sa.Column(c.name, c.type) for c in raw.columns))
+    columns = [sa.Column(c.name, c.type) for c in raw.columns]
+    return sa.Table(name, sa.MetaData(), *columns, sa.Column("file_seq", sa.BigInteger))
 
 
 def _merge(
     conn: Connection, spec: SourceSpec, raw: sa.Table, stage: sa.Table
-) -> tuple[dict[str, int], list[Reject]]:
-    """Classify staged rows and merge the winners; returns counts and conflict rejects."""
+) -> tuple[dict[tuple[int, str], int], dict[int, list[Reject]]]:
+    """Classify the staged rows of a batch of files and merge the winners into the raw table.
+
+    Returns counts per (file, disposition) and the conflicting duplicates per file."""
     keys = [quote_identifier(k) for k in spec.key]
     partition = ", ".join(keys)
     if spec.version:
         version = quote_identifier(spec.version)
-        order = f"{version} desc nulls last, source_date desc nulls last, source_line desc"
+        order = f"{version} desc nulls last, source_date desc nulls last, file_seq desc, source_line desc"
         superseded = f"(t.{version} is not null and (r.{version} is null or t.{version} > r.{version}))"
     elif spec.snapshot:
-        order = "source_date desc nulls last, source_line desc"
+        order = "source_date desc nulls last, file_seq desc, source_line desc"
         superseded = (
             "(t.source_date is not null and (r.source_date is null or t.source_date > r.source_date))"
         )
     else:
-        order = "source_line asc"
+        order = "file_seq asc, source_line asc"
         superseded = "false"
     is_event = "false" if (spec.version or spec.snapshot) else "true"
     join = " and ".join(f"t.{k} = r.{k}" for k in keys)
-    classified = f"classified_{raw.name}"
+    first = f"over (partition by {partition} order by {order})"
+    classified = quote_identifier(f"classified_{raw.name}")
     # Identifiers above are validated; no value is placed in this text.
     sql = f"""
-        create temporary table {quote_identifier(classified)} as
+        create temporary table {classified} as
         with ranked as (
             select
                 s.*,
-                row_number() over (partition by {partition} order by {order}) as rank_in_file,
-                first_value(s.row_hash) over (partition by {partition} order by {order}) as kept_hash
+                row_number() {first} as rank_in_batch,
+                first_value(s.row_hash) {first} as kept_hash,
+                first_value(s.source_file) {first} as kept_file,
+                first_value(s.source_line) {first} as kept_line
             from {quote_identifier(stage.name)} as s
         )
         select
@@ -272,8 +303,8 @@ def _merge(
             t.source_file as existing_file,
             t.source_line as existing_line,
             case
-                when r.rank_in_file > 1 and {is_event} and r.row_hash <> r.kept_hash then 'conflict_in_file'
-                when r.rank_in_file > 1 then 'duplicate'
+                when r.rank_in_batch > 1 and {is_event} and r.row_hash <> r.kept_hash then 'conflict_in_batch'
+                when r.rank_in_batch > 1 then 'duplicate'
                 when t.row_hash is null then 'load'
                 when t.row_hash = r.row_hash then 'duplicate'
                 when {is_event} then 'conflict'
@@ -283,46 +314,46 @@ def _merge(
         from ranked as r
         left join {qualified_name(raw)} as t on {join}
     """  # noqa: S608
-    run_sql(conn, f"drop table if exists {quote_identifier(classified)}")
+    run_sql(conn, f"drop table if exists {classified}")
     run_sql(conn, sql)
     matches = " and ".join(f"c.{k} = t.{k}" for k in keys)
     run_sql(
         conn,
         f"delete from {qualified_name(raw)} as t where exists ("  # noqa: S608
-        f"select 1 from {quote_identifier(classified)} as c where c.disposition = 'load' and {matches})",
+        f"select 1 from {classified} as c where c.disposition = 'load' and {matches})",
     )
     column_list = ", ".join(quote_identifier(c.name) for c in raw.columns)
     run_sql(
         conn,
         f"insert into {qualified_name(raw)} ({column_list}) "  # noqa: S608
-        f"select {column_list} from {quote_identifier(classified)} where disposition = 'load'",
+        f"select {column_list} from {classified} where disposition = 'load'",
     )
     counts = {
-        row[0]: int(row[1])
+        (int(row[0]), row[1]): int(row[2])
         for row in run_sql(
             conn,
-            f"select disposition, count(*) from {quote_identifier(classified)} group by disposition",  # noqa: S608
+            f"select file_seq, disposition, count(*) from {classified} group by file_seq, disposition",  # noqa: S608
         )
     }
-    conflicts = [
-        _conflict_reject(spec, row._mapping)
-        for row in run_sql(
-            conn,
-            f"select * from {quote_identifier(classified)} "  # noqa: S608
-            "where disposition in ('conflict', 'conflict_in_file') order by source_line",
-        )
-    ]
-    counts["quarantine"] = len(conflicts)
-    run_sql(conn, f"drop table {quote_identifier(classified)}")
+    conflicts: dict[int, list[Reject]] = {}
+    for row in run_sql(
+        conn,
+        f"select * from {classified} "  # noqa: S608
+        "where disposition in ('conflict', 'conflict_in_batch') order by file_seq, source_line",
+    ):
+        conflicts.setdefault(int(row.file_seq), []).append(_conflict_reject(spec, row._mapping))
+    run_sql(conn, f"drop table {classified}")
     return counts, conflicts
 
 
 def _conflict_reject(spec: SourceSpec, row: Any) -> Reject:
     key = ", ".join(f"{k}={row[k]!s}" for k in spec.key)
-    if row["disposition"] == "conflict_in_file":
+    if row["disposition"] == "conflict":
+        where = f"from {row['existing_file']} line {row['existing_line']}"
+    elif row["kept_file"] == row["source_file"]:
         where = "earlier in this file"
     else:
-        where = f"from {row['existing_file']} line {row['existing_line']}"
+        where = f"from {row['kept_file']} line {row['kept_line']}"
     raw = json.dumps({c: row[c] for c in spec.column_names}, default=str)
     return Reject(
         int(row["source_line"]),

@@ -64,7 +64,15 @@ def create_warehouse_engine(url: str) -> Engine:
     parsed = sa.engine.make_url(url)
     if parsed.drivername.startswith("duckdb") and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    return sa.create_engine(parsed, future=True)
+    engine = sa.create_engine(parsed, future=True)
+    if parsed.drivername.startswith("duckdb"):
+
+        @sa.event.listens_for(engine, "connect")
+        def _quiet(dbapi_connection: Any, _record: Any) -> None:
+            # DuckDB draws a progress bar on stdout for long queries; the CLI has its own output.
+            dbapi_connection.execute("set enable_progress_bar = false")
+
+    return engine
 
 
 def is_duckdb(conn: Connection | Engine) -> bool:

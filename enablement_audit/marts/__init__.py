@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enablement_audit.marts import adoption_impact
 from enablement_audit.models import Model
 
-PYTHON_MODELS: tuple[Model, ...] = ()
+PYTHON_MODELS: tuple[Model, ...] = (adoption_impact.MODEL,)

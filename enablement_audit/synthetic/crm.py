@@ -295,6 +295,7 @@ def write_opportunities(
     closed = np.argsort(opps.close_day, kind="stable")
     closed_days = opps.close_day[closed]
     bad_serial = 0
+    loaded_ids: set[str] = set()
     for day in range(cal.days):
         iso = cal.iso(day)
         if cal.day(day).day == 1 or day == 0:
@@ -320,7 +321,13 @@ def write_opportunities(
         stats.files += 1
         stats.rows += len(ordered)
         stats.bad_rows += len(bad)
-        stats.duplicates += len(copies)
+        # One load of the folder keeps the newest version of each opportunity: the open row
+        # written at creation and exact copies are dropped as duplicates.
+        for row in rows + copies:
+            if row[0] in loaded_ids:
+                stats.duplicates += 1
+            else:
+                loaded_ids.add(row[0])
     return stats
 
 

@@ -2,9 +2,10 @@
 
 Every file goes to ``<out>/<source>/<YYYY-MM-DD>/<name>``. Each writer keeps the per-source
 counts the manifest reports: files, rows written (what the loader reads), bad rows planted
-(what it must quarantine) and exact duplicates (what it must drop). For snapshot sources the
-loader also drops every row that is unchanged since the previous export, so
-:class:`SnapshotSource` replays that rule to predict the count exactly.
+(what it must quarantine) and duplicates (what it must drop) when the whole folder is loaded
+at once: exact copies, and for snapshot and versioned sources every row but the newest of its
+key (one load keeps only the newest version of each key), which :class:`SnapshotSource`
+counts as the first row of each key loaded and every later one dropped.
 """
 
 from __future__ import annotations
@@ -121,15 +122,13 @@ class SnapshotSource:
     ) -> None:
         """Write one export: ``rows`` (valid), ``bad_rows`` (planted, each must be quarantined)
         and ``duplicate_rows`` (exact copies of valid rows, delivered twice)."""
-        seen: set[Hashable] = set()
         duplicates = 0
         for row in (*rows, *duplicate_rows):
             key = tuple(row[i] for i in self.key)
-            if key in seen or self._loaded.get(key) == row:
+            if key in self._loaded:
                 duplicates += 1
             else:
                 self._loaded[key] = row
-            seen.add(key)
         ordered = list(rows)
         # Bad rows sit inside the file, not only at its end.
         for offset, bad in enumerate(bad_rows):

@@ -28,9 +28,7 @@ A5,US date,deck,Sales Plays,pat.owner@example.com,05/01/2026,,live,
 A1,Pricing Deck v2,deck,Sales Plays,pat.owner@example.com,2026-01-05,,live,pricing
 """
 
-CATALOG_COLUMNS = (
-    "asset_id, title, asset_type, bucket, owner_email, published_at, expires_at, status, tags"
-)
+CATALOG_COLUMNS = "asset_id, title, asset_type, bucket, owner_email, published_at, expires_at, status, tags"
 
 
 def test_catalog_loads_typed_rows_and_quarantines_bad_ones(warehouse, tmp_path):
@@ -238,9 +236,7 @@ def test_activity_event_changed_in_a_later_file_is_a_conflict(warehouse, tmp_pat
         tmp_path / "content_activity" / "2026-11-21" / "events.csv",
         "event_id,occurred_at,user_email,asset_id,action\nE1,2026-11-20T14:03:22Z,ann.lee@example.com,A1,download\n",
     )
-    first = load_path(
-        warehouse, "content_activity", str(tmp_path / "content_activity" / "2026-11-20")
-    )
+    first = load_path(warehouse, "content_activity", str(tmp_path / "content_activity" / "2026-11-20"))
 
     result = load_path(warehouse, "content_activity", str(later))
 
@@ -403,22 +399,14 @@ def test_vendor_export_loads_the_same_rows_as_the_native_file(
     warehouse, tmp_path, vendor, export, event_ids, unknown
 ):
     mapping = str(MAPPINGS / f"{vendor}.yaml")
-    vendor_file = write(
-        tmp_path / "vendor" / "content_activity" / "2026-11-20" / f"{vendor}.csv", export
-    )
-    native_text = (
-        "event_id,occurred_at,user_email,asset_id,action,duration_seconds,opportunity_id\n"
-    )
+    vendor_file = write(tmp_path / "vendor" / "content_activity" / "2026-11-20" / f"{vendor}.csv", export)
+    native_text = "event_id,occurred_at,user_email,asset_id,action,duration_seconds,opportunity_id\n"
     native_text += "".join(NATIVE_ROWS[e] + "\n" for e in event_ids)
-    native_file = write(
-        tmp_path / "native" / "content_activity" / "2026-11-20" / "events.csv", native_text
-    )
+    native_file = write(tmp_path / "native" / "content_activity" / "2026-11-20" / "events.csv", native_text)
     native_wh = _fresh_warehouse(tmp_path / "native")
 
     try:
-        vendor_result = load_path(
-            warehouse, "content_activity", str(vendor_file), mapping_file=mapping
-        )
+        vendor_result = load_path(warehouse, "content_activity", str(vendor_file), mapping_file=mapping)
         native_result = load_path(native_wh, "content_activity", str(native_file))
         native_rows = table_rows(native_wh, "raw_content_event", COMPARED, "event_id")
     finally:
@@ -503,5 +491,13 @@ def test_json_lines_export_through_a_mapping_matches_vendor_values_ignoring_case
     )
     path = write(tmp_path / "highspot.jsonl", line + "\n")
     result = load_path(warehouse, "content_activity", str(path), mapping_file=str(MAPPINGS / "highspot.yaml"))
-    assert result.summary() == {"source": "content_activity", "read": 1, "loaded": 1, "quarantined": 0, "duplicates": 0}
-    assert table_rows(warehouse, "raw_content_event", "event_id, action, is_customer_facing") == [("J1", "present", True)]
+    assert result.summary() == {
+        "source": "content_activity",
+        "read": 1,
+        "loaded": 1,
+        "quarantined": 0,
+        "duplicates": 0,
+    }
+    assert table_rows(warehouse, "raw_content_event", "event_id, action, is_customer_facing") == [
+        ("J1", "present", True)
+    ]

@@ -58,9 +58,7 @@ def test_external_ids_keep_their_case(warehouse, tmp_path):
         "quarantined": 0,
         "duplicates": 0,
     }
-    assert table_rows(
-        warehouse, "raw_identity_map", "source, external_id, email", "external_id"
-    ) == [
+    assert table_rows(warehouse, "raw_identity_map", "source, external_id, email", "external_id") == [
         ("gong", "G-77", "a@example.com"),
         ("gong", "g-77", "b@example.com"),
     ]

@@ -111,9 +111,7 @@ def log_event(
             "isProxy": None,
         },
         "severity": "INFO",
-        "debugContext": {
-            "debugData": {"requestId": "ZjjX2Yd3kP0AAA", "requestUri": "/app/sso/saml"}
-        },
+        "debugContext": {"debugData": {"requestId": "ZjjX2Yd3kP0AAA", "requestUri": "/app/sso/saml"}},
         "legacyEventType": "app.auth.sso",
         "transaction": {"type": "WEB", "id": "ZjjX2Yd3kP0AAA", "detail": {}},
         "uuid": uuid,
@@ -121,11 +119,7 @@ def log_event(
         "request": {"ipChain": [{"ip": ip, "version": "V4", "source": None}]},
         "target": target,
     }
-    return {
-        k: v
-        for k, v in event.items()
-        if not (v is None and k in ("uuid", "published", "eventType"))
-    }
+    return {k: v for k, v in event.items() if not (v is None and k in ("uuid", "published", "eventType"))}
 
 
 SSO_OK = log_event(
@@ -144,26 +138,20 @@ SSO_FAILED = log_event(
     ip="203.0.113.9",
 )
 SESSION_START = {
-    **log_event(
-        "b1f2c3d4-0003-11ef-8478-2b7584bf8d5a", "2024-05-06T08:59:59.999Z", "user.session.start"
-    ),
+    **log_event("b1f2c3d4-0003-11ef-8478-2b7584bf8d5a", "2024-05-06T08:59:59.999Z", "user.session.start"),
     "displayMessage": "User login to Okta",
     "legacyEventType": "core.user_auth.login_success",
 }
 
 NO_UUID = log_event(None, "2024-05-06T09:00:00.000Z", target=[SALESFORCE])
-BAD_TIME = log_event(
-    "b1f2c3d4-0005-11ef-8478-2b7584bf8d5a", "2024-13-45T10:00:00.000Z", target=[SALESFORCE]
-)
+BAD_TIME = log_event("b1f2c3d4-0005-11ef-8478-2b7584bf8d5a", "2024-13-45T10:00:00.000Z", target=[SALESFORCE])
 NO_ALTERNATE_ID = log_event(
     "b1f2c3d4-0006-11ef-8478-2b7584bf8d5a",
     "2024-05-06T10:00:00.000Z",
     actor={"id": "00u1x", "type": "User", "alternateId": None, "displayName": "X"},
     target=[SALESFORCE],
 )
-NO_APP = log_event(
-    "b1f2c3d4-0007-11ef-8478-2b7584bf8d5a", "2024-05-06T11:00:00.000Z", target=[app_user(ANN)]
-)
+NO_APP = log_event("b1f2c3d4-0007-11ef-8478-2b7584bf8d5a", "2024-05-06T11:00:00.000Z", target=[app_user(ANN)])
 NO_EVENT_TYPE = log_event("b1f2c3d4-0009-11ef-8478-2b7584bf8d5a", "2024-05-06T12:00:00.000Z", None)
 NO_PUBLISHED = log_event("b1f2c3d4-0010-11ef-8478-2b7584bf8d5a", None, target=[SALESFORCE])
 NO_ACTOR = log_event(
@@ -286,9 +274,7 @@ def test_json_lines_keeps_every_event_and_quarantines_bad_ones(warehouse, tmp_pa
     assert table_rows(warehouse, "raw_okta_event", COLUMNS, "published_at") == sorted(
         EXPECTED_ROWS, key=lambda row: row[1]
     )
-    assert table_rows(
-        warehouse, "raw_okta_event", "event_id, source_line, source_date", "source_line"
-    ) == [
+    assert table_rows(warehouse, "raw_okta_event", "event_id, source_line, source_date", "source_line") == [
         ("b1f2c3d4-0001-11ef-8478-2b7584bf8d5a", 1, datetime(2024, 5, 6).date()),
         ("b1f2c3d4-0002-11ef-8478-2b7584bf8d5a", 2, datetime(2024, 5, 6).date()),
         ("b1f2c3d4-0003-11ef-8478-2b7584bf8d5a", 3, datetime(2024, 5, 6).date()),

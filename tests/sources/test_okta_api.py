@@ -70,12 +70,8 @@ def okta(httpserver):
     expect_logs(httpserver, FIRST_QUERY).respond_with_json(
         PAGE_1, headers=link(httpserver, FIRST_QUERY, "cursor-1")
     )
-    expect_logs(httpserver, page_2).respond_with_json(
-        PAGE_2, headers=link(httpserver, page_2, "cursor-2")
-    )
-    expect_logs(httpserver, page_3).respond_with_json(
-        [], headers=link(httpserver, page_3, "cursor-3")
-    )
+    expect_logs(httpserver, page_2).respond_with_json(PAGE_2, headers=link(httpserver, page_2, "cursor-2"))
+    expect_logs(httpserver, page_3).respond_with_json([], headers=link(httpserver, page_3, "cursor-3"))
     return httpserver
 
 
@@ -98,9 +94,7 @@ def landed(landing: Path) -> list[str]:
 
 
 def uuids(path: str) -> list[str | None]:
-    return [
-        json.loads(line).get("uuid") for line in Path(path).read_text(encoding="utf-8").splitlines()
-    ]
+    return [json.loads(line).get("uuid") for line in Path(path).read_text(encoding="utf-8").splitlines()]
 
 
 def test_pages_are_followed_and_landed_per_utc_day(okta, tmp_path, warehouse):
@@ -141,9 +135,7 @@ def test_pages_are_followed_and_landed_per_utc_day(okta, tmp_path, warehouse):
         (SSO_DAY_7["uuid"], "user.authentication.sso", "Gong", False, date(2024, 5, 7)),
         (SESSION_DAY_7["uuid"], "user.session.start", None, False, date(2024, 5, 7)),
     ]
-    assert quarantine(warehouse, "okta") == [
-        (2, "missing_time", "published: is required but missing")
-    ]
+    assert quarantine(warehouse, "okta") == [(2, "missing_time", "published: is required but missing")]
 
 
 def test_pulling_the_same_window_again_replaces_its_files(okta, tmp_path, warehouse):
@@ -240,9 +232,7 @@ def test_a_failure_on_a_later_page_leaves_no_partial_files(httpserver, tmp_path)
     expect_logs(httpserver, FIRST_QUERY).respond_with_json(
         PAGE_1, headers=link(httpserver, FIRST_QUERY, "cursor-1")
     )
-    expect_logs(httpserver, {**FIRST_QUERY, "after": "cursor-1"}).respond_with_data(
-        "gone", status=404
-    )
+    expect_logs(httpserver, {**FIRST_QUERY, "after": "cursor-1"}).respond_with_data("gone", status=404)
 
     with pytest.raises(OktaApiError, match="HTTP 404"):
         pull(httpserver, tmp_path, [])
@@ -268,9 +258,7 @@ def test_unauthorized_names_the_url_and_never_the_token(httpserver, tmp_path):
         pull(httpserver, tmp_path, sleeps)
 
     message = str(caught.value)
-    url = (
-        httpserver.url_for("/api/v1/logs") + "?" + urlencode(FIRST_QUERY)
-    )  # as requests encodes it
+    url = httpserver.url_for("/api/v1/logs") + "?" + urlencode(FIRST_QUERY)  # as requests encodes it
     assert message == (
         f"Okta API GET {url} answered HTTP 401 (Invalid token provided); "
         "check the API token (Authorization: SSWS) for this org"
@@ -327,6 +315,4 @@ def test_connection_errors_are_retried_then_reported(tmp_path):
 
 def test_until_must_be_after_since(tmp_path):
     with pytest.raises(ValueError, match=r"until \(2024-05-06T00:00:00.000Z\) must be after since"):
-        pull_logs(
-            "https://example.okta.com", token=TOKEN, since=UNTIL, until=SINCE, landing=str(tmp_path)
-        )
+        pull_logs("https://example.okta.com", token=TOKEN, since=UNTIL, until=SINCE, landing=str(tmp_path))

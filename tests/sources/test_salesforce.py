@@ -1,4 +1,3 @@
-
 """Salesforce Opportunity, ForecastingQuota and LoginHistory exports, both field-name forms.
 
 The API form is written as the Bulk API and Data Loader export it (every cell quoted, timestamps
@@ -329,14 +328,15 @@ def test_quota_snake_case_form_and_newer_snapshot_wins(warehouse, tmp_path):
 
     result = load_path(warehouse, "quotas", str(tmp_path / "quotas"))
 
-    # Day 2: 7 read, 2 loaded, 5 quarantined. Day 9: 0J9A raised to 275000 (newer snapshot
-    # replaces it) and 0J9H is new: 2 read, 2 loaded. Total 9 = 4 + 5 + 0.
+    # Day 2: 7 read, 5 quarantined, 0J9A and 0J9B valid. Day 9: 0J9A raised to 275000 and 0J9H
+    # new. Both days load together, so only the newest 0J9A loads and day 2's is a duplicate:
+    # loaded 0J9A (day 9), 0J9B, 0J9H = 3; total 9 = 3 + 5 + 1.
     assert result.summary() == {
         "source": "quotas",
         "read": 9,
-        "loaded": 4,
+        "loaded": 3,
         "quarantined": 5,
-        "duplicates": 0,
+        "duplicates": 1,
     }
     assert table_rows(warehouse, "raw_crm_quota", QUOTA_COLUMNS) == [
         ("0J9A", "005A", date(2024, 1, 1), 275000.0, "0260A", date(2024, 1, 9)),

@@ -53,9 +53,10 @@ def test_snake_case_form_and_newer_snapshot_wins(warehouse, tmp_path):
 
     result = load_path(warehouse, "users", str(tmp_path / "users"))
 
-    # Day 20: 7 read, 2 loaded, 4 quarantined, 1 duplicate. Day 21: 005A changed title (newer
-    # snapshot replaces it) and 005Z is new: 2 read, 2 loaded.
-    assert result.summary() == {"source": "users", "read": 9, "loaded": 4, "quarantined": 4, "duplicates": 1}
+    # Day 20: 7 read, 4 quarantined, 005A twice (lines 2 and 5) and 005M. Day 21: 005A with a new
+    # title and 005Z. Loaded together only the newest 005A loads (both day-20 copies are
+    # duplicates): loaded 005A, 005M, 005Z = 3; 9 = 3 + 4 + 2.
+    assert result.summary() == {"source": "users", "read": 9, "loaded": 3, "quarantined": 4, "duplicates": 2}
     assert table_rows(warehouse, "raw_crm_user", "user_id, title, is_active, source_date") == [
         ("005A", "Account Manager", True, datetime(2026, 11, 21).date()),
         ("005M", "Sales Manager", True, datetime(2026, 11, 20).date()),
@@ -84,3 +85,27 @@ def test_mbox_sha1sum_is_derived_for_identity_matching(warehouse, tmp_path):
 
     expected = hashlib.sha1(b"mailto:zed@example.com").hexdigest()
     assert table_rows(warehouse, "raw_crm_user", "email_sha1", "user_id")[1] == (expected,)
+
+
+def test_a_newer_export_loaded_later_replaces_the_older(warehouse, tmp_path):
+    write(tmp_path / "users" / "2026-11-20" / "User.csv", API_FORM)
+    write(tmp_path / "users" / "2026-11-21" / "sf_user.csv", SNAKE_FORM)
+    load_path(warehouse, "users", str(tmp_path / "users" / "2026-11-20"))
+
+    later = load_path(warehouse, "users", str(tmp_path / "users" / "2026-11-21"))
+
+    # The day-21 export, loaded on its own: 005A's new title replaces the stored row, 005Z is new.
+    assert later.summary() == {"source": "users", "read": 2, "loaded": 2, "quarantined": 0, "duplicates": 0}
+    assert table_rows(warehouse, "raw_crm_user", "user_id, title") == [
+        ("005A", "Account Manager"),
+        ("005M", "Sales Manager"),
+        ("005Z", "Account Executive"),
+    ]
+    # Loading the older export again afterwards changes nothing: the stored row is newer.
+    again = load_path(warehouse, "users", str(tmp_path / "users" / "2026-11-20"))
+    assert again.summary() == {"source": "users", "read": 7, "loaded": 0, "quarantined": 4, "duplicates": 3}
+    assert table_rows(warehouse, "raw_crm_user", "user_id, title") == [
+        ("005A", "Account Manager"),
+        ("005M", "Sales Manager"),
+        ("005Z", "Account Executive"),
+    ]

@@ -69,13 +69,14 @@ def test_newer_course_export_replaces_the_older(warehouse, tmp_path):
 
     result = load_path(warehouse, "courses", str(tmp_path / "courses"))
 
-    # Day 20: 8 read, 2 loaded, 6 quarantined. Day 27: discovery changed -> replaces (1 loaded).
+    # Day 20: 8 read, 6 quarantined, 2 valid. Day 27: discovery changed. Loaded together, the
+    # newer discovery wins and day 20's is a duplicate: 2 loaded, 1 duplicate.
     assert result.summary() == {
         "source": "courses",
         "read": 9,
-        "loaded": 3,
+        "loaded": 2,
         "quarantined": 6,
-        "duplicates": 0,
+        "duplicates": 1,
     }
     assert table_rows(
         warehouse,
