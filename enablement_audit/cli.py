@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -114,6 +115,60 @@ def run(ctx: click.Context, start: Any, end: Any, landing: str | None) -> None:
             f"quarantined {s['quarantined']:>7,}  duplicates {s['duplicates']:>7,}{failed}"
         )
     click.echo(f"built {len(summary.models)} models; run {summary.run_id}")
+    _report_checks(summary.checks)
+    if summary.blocking:
+        raise click.ClickException(
+            f"{len(summary.blocking)} blocking data-quality check(s) failed: do not publish this week"
+        )
+
+
+def _report_checks(results: list[Any]) -> None:
+    from enablement_audit.quality import blocking_failures, summary_line, warning_failures
+
+    click.echo(summary_line(results))
+    for result in blocking_failures(results) + warning_failures(results):
+        click.echo(f"  {result.message}")
+
+
+@main.command()
+@click.option("--start", type=DAY, required=True, help="First day of the interval (YYYY-MM-DD).")
+@click.option("--end", type=DAY, required=True, help="Day after the interval (exclusive).")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as a JSON list.")
+@click.option("--data-docs", metavar="DIR", help="Also build Great Expectations Data Docs here.")
+@warehouse_option
+@click.pass_context
+def check(ctx: click.Context, start: Any, end: Any, as_json: bool, data_docs: str | None) -> None:
+    """Only the data-quality checks for [START, END); exit 1 when a blocking check failed."""
+    from enablement_audit import pipeline
+    from enablement_audit.load import new_run_id
+    from enablement_audit.quality import blocking_failures, build_data_docs, format_table, load_config
+
+    settings = _settings(ctx)
+    warehouse = _warehouse(ctx)
+    try:
+        window = models_window(start.date(), end.date())
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--end") from exc
+    results = pipeline.check(warehouse, settings, window, "all", new_run_id())
+    if as_json:
+        keys = ("suite", "expectation", "column", "severity", "success", "observed")
+        click.echo(json.dumps([{k: r.as_dict()[k] for k in keys} for r in results], default=str))
+    else:
+        click.echo(format_table(results))
+    if data_docs:
+        config = load_config(settings.quality_file, identity_match_rate=settings.identity_match_threshold)
+        index = build_data_docs(warehouse, window.start, window.end, Path(data_docs), config=config)
+        click.echo(f"Data Docs: {index}", err=True)
+    if blocking_failures(results):
+        ctx.exit(1)
+
+
+def models_window(start: date, end: date) -> Any:
+    from enablement_audit.models import BuildWindow
+
+    if end <= start:
+        raise ValueError(f"the end {end} must be after the start {start}")
+    return BuildWindow(start, end)
 
 
 @main.command()
@@ -154,7 +209,8 @@ def demo(ctx: click.Context, out: str, seed: int) -> None:
     start = date.fromisoformat(manifest["start"])
     warehouse = Warehouse.from_url(settings.resolved_warehouse_url, settings.schema_name)
     click.echo(f"running the pipeline for {start} to {end}", err=True)
-    pipeline.run(warehouse, settings, start, end, landing=str(landing), progress=_progress)
+    summary = pipeline.run(warehouse, settings, start, end, landing=str(landing), progress=_progress)
+    _report_checks(summary.checks)
     last_week = end - timedelta(days=7)
     paths = write_reports(warehouse, settings, last_week, root / "reports")
     click.echo(str(paths[-1]))
@@ -213,5 +269,22 @@ def this_monday(today: date | None = None) -> date:
     return today - timedelta(days=today.weekday())
 
 
+def entry() -> None:
+    """The console script. Once Great Expectations has run next to DuckDB, the interpreter's
+    own shutdown makes nanobind print pages of "leaked instance" warnings (harmless: the process
+    is ending); after the command has finished and flushed, such a process exits directly."""
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    else:
+        code = 0
+    if "great_expectations" in sys.modules:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     quota_period: Literal["month", "quarter"] = "quarter"
     identity_match_threshold: float = Field(default=0.9, ge=0, le=1)
     goals_file: Path | None = None
+    quality_file: Path | None = None
     impact_min_n: int = Field(default=30, ge=2)
     http_timeout_seconds: float = Field(default=30.0, gt=0)
     http_max_retries: int = Field(default=5, ge=0)

@@ -16,6 +16,7 @@ from enablement_audit import models
 from enablement_audit.config import Settings
 from enablement_audit.goals import load_goals
 from enablement_audit.load import LoadResult, iter_landing, load_files, new_run_id
+from enablement_audit.quality.results import CheckResult, blocking_failures
 from enablement_audit.warehouse import Warehouse
 
 Progress = Callable[[str], None]
@@ -28,10 +29,16 @@ class RunSummary:
     end: date
     loads: dict[str, LoadResult] = field(default_factory=dict)
     models: list[str] = field(default_factory=list)
+    checks: list[CheckResult] = field(default_factory=list)
 
     @property
     def failed_files(self) -> int:
         return sum(r.failed_files for r in self.loads.values())
+
+    @property
+    def blocking(self) -> list[CheckResult]:
+        """Failed blocking checks: the week's report must not be published."""
+        return blocking_failures(self.checks)
 
 
 def processing_window(settings: Settings, start: date, end: date) -> models.BuildWindow:
@@ -105,6 +112,16 @@ def build_models(warehouse: Warehouse, settings: Settings, window: models.BuildW
     return models.build(warehouse, window, model_params(settings))
 
 
+def check(
+    warehouse: Warehouse, settings: Settings, window: models.BuildWindow, stage: str, run_id: str
+) -> list[CheckResult]:
+    """The Great Expectations gates of one stage (raw or marts), recorded in ``dq_results``."""
+    from enablement_audit.quality import load_config, run_checks
+
+    config = load_config(settings.quality_file, identity_match_rate=settings.identity_match_threshold)
+    return run_checks(warehouse, window.start, window.end, stage=stage, run_id=run_id, config=config)
+
+
 def run(
     warehouse: Warehouse,
     settings: Settings,
@@ -114,13 +131,21 @@ def run(
     landing: str | None = None,
     progress: Progress | None = None,
 ) -> RunSummary:
-    """Load ``[start - late_arrival_days, end)`` from the landing folder, then build."""
+    """Load ``[start - late_arrival_days, end)`` from the landing folder, check the raw tables,
+    build the models, check the marts. A failed blocking check is in ``summary.blocking``: the
+    caller must not publish."""
     window = processing_window(settings, start, end)
     summary = RunSummary(new_run_id(), start, end)
     landing = landing or settings.landing
     if landing:
         summary.loads = load_landing(warehouse, landing, window, summary.run_id, progress)
     if progress:
+        progress("checking raw tables")
+    summary.checks = check(warehouse, settings, window, "raw", summary.run_id)
+    if progress:
         progress("building models")
     summary.models = build_models(warehouse, settings, window)
+    if progress:
+        progress("checking marts")
+    summary.checks += check(warehouse, settings, window, "marts", summary.run_id)
     return summary

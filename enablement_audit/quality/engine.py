@@ -468,7 +468,7 @@ def read_frame(warehouse: Warehouse, query: sa.Select[Any]) -> Any:
     with warehouse.engine.connect() as conn:
         if conn.dialect.name == "duckdb":
             duck = conn.connection.driver_connection
-            return duck.sql(_literal_sql(query, conn.dialect)).to_arrow_table().to_pandas()
+            return duck.execute(_literal_sql(query, conn.dialect)).to_arrow_table().to_pandas()
         return pd.read_sql(query, conn)
 
 

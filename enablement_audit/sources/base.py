@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import io
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -136,21 +137,33 @@ class SourceFile:
 
     def text_lines(self) -> Iterator[str]:
         """The file's lines as text, decoded as UTF-8 (a BOM is dropped); a file that is not
-        UTF-8 is read as Windows-1252 (the usual spreadsheet export), line by line."""
+        UTF-8 is read as Windows-1252 (the usual spreadsheet export), line by line. A file that
+        starts with a UTF-16 byte-order mark (a "Unicode" spreadsheet export) is read as UTF-16."""
         with self.open_binary() as handle:
+            if handle.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+                handle.seek(0)
+                yield from io.TextIOWrapper(handle, encoding="utf-16", errors="replace", newline="")
+                return
+            handle.seek(0)
             yield from decode_lines(handle)
 
 
 def decode_lines(handle: IO[bytes]) -> Iterator[str]:
+    """Lines of UTF-8 text (Windows-1252 for a line that is not UTF-8). A bare carriage return
+    ends a line too, as in files saved by old Mac spreadsheets."""
     first = True
     for raw_line in handle:
         if first:
             raw_line = raw_line.removeprefix(codecs.BOM_UTF8)
             first = False
-        try:
-            yield raw_line.decode("utf-8")
-        except UnicodeDecodeError:
-            yield raw_line.decode("cp1252", errors="replace")
+        ending = 2 if raw_line.endswith(b"\r\n") else 1 if raw_line.endswith((b"\n", b"\r")) else 0
+        bare_cr = raw_line.find(b"\r", 0, len(raw_line) - ending) != -1
+        pieces = raw_line.splitlines(keepends=True) if bare_cr else (raw_line,)
+        for piece in pieces:
+            try:
+                yield piece.decode("utf-8")
+            except UnicodeDecodeError:
+                yield piece.decode("cp1252", errors="replace")
 
 
 Reader = Callable[[SourceFile], Iterator[Parsed | Reject]]
@@ -193,6 +206,12 @@ def normalize_header(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
+def shown(value: Any, width: int = 100) -> str:
+    """A value as a reason quotes it, cut short so that a huge field cannot flood quarantine."""
+    text = repr(value)
+    return text if len(text) <= width else f"{text[: width - 3]}... ({len(str(value))} characters)"
+
+
 _OFFSET_NO_COLON = re.compile(r"([+-]\d{2})(\d{2})$")
 
 
@@ -206,11 +225,11 @@ def parse_timestamp(value: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"{value!r} is not an ISO 8601 timestamp") from None
+        raise ValueError(f"{shown(value)} is not an ISO 8601 timestamp") from None
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(UTC).replace(tzinfo=None)
     if not MIN_YEAR <= parsed.year <= MAX_YEAR:
-        raise ValueError(f"{value!r} is outside {MIN_YEAR}-{MAX_YEAR}")
+        raise ValueError(f"{shown(value)} is outside {MIN_YEAR}-{MAX_YEAR}")
     return parsed
 
 
@@ -221,9 +240,9 @@ def parse_date(value: str) -> date:
     try:
         parsed = date.fromisoformat(text) if len(text) == 10 else parse_timestamp(text).date()
     except ValueError:
-        raise ValueError(f"{value!r} is not a YYYY-MM-DD date") from None
+        raise ValueError(f"{shown(value)} is not a YYYY-MM-DD date") from None
     if not MIN_YEAR <= parsed.year <= MAX_YEAR:
-        raise ValueError(f"{value!r} is outside {MIN_YEAR}-{MAX_YEAR}")
+        raise ValueError(f"{shown(value)} is outside {MIN_YEAR}-{MAX_YEAR}")
     return parsed
 
 
@@ -231,9 +250,9 @@ def parse_float(value: str) -> float:
     try:
         number = float(value.replace(",", "")) if value.count(".") <= 1 else float("x")
     except ValueError:
-        raise ValueError(f"{value!r} is not a number") from None
+        raise ValueError(f"{shown(value)} is not a number") from None
     if number != number or number in (float("inf"), float("-inf")):
-        raise ValueError(f"{value!r} is not a finite number")
+        raise ValueError(f"{shown(value)} is not a finite number")
     return number
 
 
@@ -243,7 +262,7 @@ def parse_int(value: str) -> int:
     except ValueError:
         number = parse_float(value)
         if not number.is_integer():
-            raise ValueError(f"{value!r} is not a whole number") from None
+            raise ValueError(f"{shown(value)} is not a whole number") from None
         return int(number)
 
 
@@ -257,17 +276,20 @@ def parse_bool(value: str) -> bool:
         return True
     if lowered in _FALSE:
         return False
-    raise ValueError(f"{value!r} is not true or false")
+    raise ValueError(f"{shown(value)} is not true or false")
 
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_EMAIL_LENGTH = 254  # RFC 5321's limit on a forward path, less its angle brackets
 
 
 def parse_email(value: str) -> str:
     """Trimmed and lower-cased, as identity matching needs."""
     email = value.strip().lower().removeprefix("mailto:").strip()
+    if len(email) > MAX_EMAIL_LENGTH:
+        raise ValueError(f"{shown(value)} is longer than an e-mail address can be ({MAX_EMAIL_LENGTH})")
     if not _EMAIL.match(email):
-        raise ValueError(f"{value!r} is not an e-mail address")
+        raise ValueError(f"{shown(value)} is not an e-mail address")
     return email
 
 
@@ -355,7 +377,14 @@ def iter_csv(
         raise SourceFileError(source.path, "the file is empty: expected a header row") from None
     except csv.Error as exc:
         raise SourceFileError(source.path, f"line 1: the header is not valid CSV: {exc}") from exc
-    recorder.take()
+    if "\x00" in recorder.take():
+        raise SourceFileError(
+            source.path,
+            "line 1: the header holds NUL characters: this is a binary file (or UTF-16 without a "
+            "byte-order mark), not CSV text; export it again as UTF-8 CSV",
+        )
+    if not any(h.strip() for h in header):
+        raise SourceFileError(source.path, "line 1: the header row is blank: expected column names")
     header_index = {normalize_header(h): i for i, h in enumerate(header)}
     positions: dict[str, int | None] = {}
     missing: list[str] = []
@@ -368,9 +397,11 @@ def iter_csv(
         if found is None and must_have and name not in mapping.constants:
             missing.append(wanted[0])
     if missing:
+        found = ", ".join(header)
+        found = found if len(found) <= 300 else found[:297] + "..."
         raise SourceFileError(
             source.path,
-            f"line 1: missing required column(s) {', '.join(missing)}; found {', '.join(header)}"
+            f"line 1: missing required column(s) {', '.join(missing)}; found {found}"
             " (a vendor export needs a column-mapping file)",
         )
     width = len(header)
@@ -382,7 +413,7 @@ def iter_csv(
         except StopIteration:
             return
         except csv.Error as exc:
-            raw = recorder.take()
+            raw = recorder.take().replace("\x00", "\\x00")
             line = reader.line_num
             yield Reject(start, raw, "malformed_row", f"not valid CSV: {exc}")
             continue
@@ -390,10 +421,20 @@ def iter_csv(
         line = reader.line_num
         if not cells or (len(cells) == 1 and not cells[0].strip()):
             continue  # blank line
-        if len(cells) != width:
+        if "\x00" in raw:
+            # No text column can store NUL (PostgreSQL refuses it): the row is damaged.
             yield Reject(
-                start, raw, "malformed_row", f"expected {width} cells as in the header, found {len(cells)}"
+                start,
+                raw.replace("\x00", "\\x00"),
+                "bad_character",
+                "row: holds a NUL character (shown as \\x00), which no text column can store",
             )
+            continue
+        if len(cells) != width:
+            reason = f"expected {width} cells as in the header, found {len(cells)}"
+            if line > start:
+                reason += f"; the row runs over lines {start}-{line}, so a quote may be left open"
+            yield Reject(start, raw, "malformed_row", reason)
             continue
         record: dict[str, str | None] = {}
         for name, pos in positions.items():
@@ -416,7 +457,7 @@ def parse_record(record: Mapping[str, str | None], fields: Mapping[str, CsvField
             continue
         if spec.choices is not None and text.lower() not in spec.choices:
             allowed = ", ".join(sorted(spec.choices))
-            raise FieldError(spec.header, "unknown_value", f"{text!r} is not one of {allowed}")
+            raise FieldError(spec.header, "unknown_value", f"{shown(text)} is not one of {allowed}")
         try:
             values[name] = spec.parse(text.lower() if spec.choices is not None else text)
         except ValueError as exc:
@@ -462,12 +503,13 @@ def iter_json_records(source: SourceFile) -> Iterator[tuple[int, str, Any] | Rej
 
     A file whose first character is ``[`` is a JSON array (element numbers, 1-based); otherwise
     JSON Lines (line numbers; a file holding one pretty-printed object is read as that object).
-    A truncated array yields what came before and a reject for the rest.
+    A truncated array yields what came before and a reject for the rest. A record nested more
+    than ``MAX_JSON_DEPTH`` levels deep, or holding text no column can store (NUL, a lone
+    UTF-16 surrogate), is a reject of its own.
     """
     with source.open_binary() as handle:
-        head = handle.read(4096)
+        first = _first_byte(handle)
         handle.seek(0)
-        first = head.lstrip(codecs.BOM_UTF8).lstrip()[:1]
         if not first:
             raise SourceFileError(source.path, "the file is empty: expected JSON")
         if first == b"[":
@@ -477,17 +519,88 @@ def iter_json_records(source: SourceFile) -> Iterator[tuple[int, str, Any] | Rej
             raise SourceFileError(
                 source.path, f"expected a JSON array or JSON Lines, found {first.decode(errors='replace')!r}"
             )
-        buffered = list(_iter_json_lines(handle))
-    # JSON Lines failed on the first line but a single object may span lines.
-    if buffered and isinstance(buffered[0], Reject) and buffered[0].line == 1:
-        with source.open_binary() as handle:
-            text = "".join(decode_lines(handle))
-        try:
-            yield 1, text, json.loads(text)
-            return
-        except json.JSONDecodeError:
-            pass
-    yield from buffered
+        records = _iter_json_lines(handle)
+        first_record = next(records, None)
+        # JSON Lines failed on the first line but a single object may span lines.
+        if isinstance(first_record, Reject) and first_record.line == 1 and first_record.rule == "bad_json":
+            whole = _single_object(source)
+            if whole is not None:
+                yield whole
+                return
+        if first_record is not None:
+            yield first_record
+        yield from records
+
+
+MAX_JSON_DEPTH = 100
+"""Deepest nesting read (an xAPI statement with extensions is about 10 levels deep)."""
+MAX_SINGLE_OBJECT_CHARS = 64 * 1024 * 1024
+_UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _first_byte(handle: IO[bytes], chunk_size: int = 4096) -> bytes:
+    """The first byte that is not blank (after a UTF-8 BOM), reading only as far as it."""
+    first_chunk = True
+    while chunk := handle.read(chunk_size):
+        if first_chunk:
+            chunk = chunk.removeprefix(codecs.BOM_UTF8)
+            first_chunk = False
+        stripped = chunk.lstrip()
+        if stripped:
+            return stripped[:1]
+    return b""
+
+
+def _single_object(source: SourceFile) -> tuple[int, str, Any] | Reject | None:
+    """The whole file as one JSON value, if it is one (and not too large to hold)."""
+    parts: list[str] = []
+    size = 0
+    with source.open_binary() as handle:
+        for line in decode_lines(handle):
+            size += len(line)
+            if size > MAX_SINGLE_OBJECT_CHARS:
+                return None
+            parts.append(line)
+    text = "".join(parts)
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    problem = _json_problem(text, value)
+    if problem is not None:
+        return Reject(1, _storable(text), problem[0], f"line {problem[1]}")
+    return 1, text, value
+
+
+def _json_problem(text: str, value: Any) -> tuple[str, str] | None:
+    """``(rule, reason)`` when a parsed value cannot be loaded, else None. ``text`` is its JSON
+    text: it tells cheaply whether the value can be too deep or hold unstorable characters."""
+    deep = text.count("[") + text.count("{") > MAX_JSON_DEPTH
+    if not deep and not _UNSTORABLE_ESCAPE.search(text):
+        return None
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            found = _UNSTORABLE.search(item)
+            if found:
+                return (
+                    "bad_character",
+                    f"holds the character \\u{ord(found.group()):04x} (NUL or a lone UTF-16 "
+                    "surrogate), which no text column can store",
+                )
+            continue
+        if isinstance(item, dict):
+            children: Iterable[Any] = [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth >= MAX_JSON_DEPTH:
+            return "bad_json", f"is nested more than {MAX_JSON_DEPTH} levels deep"
+        stack.extend((child, depth + 1) for child in children)
+    return None
 
 
 def _iter_json_lines(handle: IO[bytes]) -> Iterator[tuple[int, str, Any] | Reject]:
@@ -496,29 +609,190 @@ def _iter_json_lines(handle: IO[bytes]) -> Iterator[tuple[int, str, Any] | Rejec
         if not text:
             continue
         try:
-            yield number, text, json.loads(text)
+            value = json.loads(text)
         except json.JSONDecodeError as exc:
-            yield Reject(number, text, "bad_json", f"line is not valid JSON: {exc.msg} (column {exc.colno})")
+            yield Reject(
+                number, _storable(text), "bad_json", f"line is not valid JSON: {exc.msg} (column {exc.colno})"
+            )
+            continue
+        except RecursionError:
+            yield Reject(
+                number, _storable(text), "bad_json", f"line is nested more than {MAX_JSON_DEPTH} levels deep"
+            )
+            continue
+        except ValueError as exc:  # e.g. an integer longer than Python converts (4300 digits)
+            detail = str(exc).split(":")[0]
+            yield Reject(number, _storable(text), "bad_json", f"line cannot be read as JSON: {detail}")
+            continue
+        problem = _json_problem(text, value)
+        if problem is not None:
+            yield Reject(number, _storable(text), problem[0], f"line {problem[1]}")
+            continue
+        yield number, text, value
+
+
+def _storable(text: str) -> str:
+    return _UNSTORABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+# A \uD800-\uDBFF escape not followed by a \uDC00-\uDFFF one, or the reverse.
+_LONE_SURROGATE_ESCAPE = re.compile(
+    r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+
+
+class _Utf8Bytes:
+    """A binary file as UTF-8 for ijson: bytes that are not UTF-8 are read as Windows-1252,
+    as :func:`decode_lines` does for line-based files, and a BOM is dropped. Notes whether a
+    lone surrogate escape went by (yajl would turn it into "?")."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self.handle = handle
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors=_CP1252_FALLBACK)
+        self.first = True
+        self.tail = ""
+        self.lone_surrogate = False
+
+    def read(self, size: int = 65536) -> bytes:
+        if size == 0:
+            return b""  # ijson probes the type of the stream with read(0)
+        while True:
+            chunk = self.handle.read(size if size > 4 else 65536)
+            text = self.decoder.decode(chunk, final=not chunk)
+            if text or not chunk:  # else only part of a multi-byte character so far
+                break
+        if self.first and text:
+            text = text.removeprefix("\ufeff")
+            self.first = False
+        if "\\u" in self.tail + text and _LONE_SURROGATE_ESCAPE.search(self.tail + text):
+            self.lone_surrogate = True
+        self.tail = text[-11:]
+        return text.encode("utf-8")
+
+
+_CP1252_FALLBACK = "enablement_audit.cp1252_fallback"
+
+
+def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    bad = error.object[error.start : error.end]
+    return bad.decode("cp1252", errors="replace"), error.end
+
+
+codecs.register_error(_CP1252_FALLBACK, _cp1252_fallback)
 
 
 def _iter_json_array(source: SourceFile, handle: IO[bytes]) -> Iterator[tuple[int, str, Any] | Reject]:
     import ijson  # local: only array files need it
 
-    if handle.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
-        handle.seek(0)
-    number = 0
-    try:
-        for number, item in enumerate(ijson.items(handle, "item", use_float=True), start=1):
-            yield number, json.dumps(item, default=str), item
-    except ijson.JSONError as exc:
-        detail = " ".join(str(exc).split())[:200]
-        yield Reject(
-            number + 1,
-            "",
-            "bad_json",
-            f"element {number + 1}: the JSON array is broken after element {number} ({detail}); "
-            "the rest of the file was not read",
+    done = 0  # elements read to their end and yielded
+    backend: Any = ijson  # yajl2_c: fast, but stops at numbers beyond 64 bits and bad escapes
+    while True:
+        # Several arrays one after another (pages saved into one file) are read as one.
+        stream = _Utf8Bytes(handle)
+        events = backend.basic_parse(stream, use_float=True, multiple_values=True)
+        already = done
+        try:
+            for number, item in enumerate(_array_elements(events), start=1):
+                if backend is ijson and stream.lone_surrogate:
+                    raise _BeyondYajl("a lone surrogate escape")
+                if number > already:  # a second pass skips what the first one yielded
+                    done = number
+                    yield _array_record(number, item)
+            return
+        except (ijson.JSONError, ValueError) as exc:  # a UnicodeDecodeError is a ValueError
+            if backend is ijson and (
+                isinstance(exc, UnicodeDecodeError | _BeyondYajl) or "overflow" in str(exc)
+            ):
+                backend = ijson.get_backend("python")  # slower; reads any number and escape
+                handle.seek(0)
+                continue
+            detail = " ".join(str(exc).split())[:200]
+            yield Reject(
+                done + 1,
+                "",
+                "bad_json",
+                f"element {done + 1}: the JSON array is broken after element {done} ({detail}); "
+                "the rest of the file was not read",
+            )
+            return
+
+
+class _BeyondYajl(ValueError):
+    """The file holds what yajl cannot read faithfully: read it again with Python."""
+
+
+def _array_elements(events: Iterator[tuple[str, Any]]) -> Iterator[Any]:
+    """The elements of the array (or arrays) that ``events`` describe, and any value between
+    two arrays."""
+    in_array = False
+    for event, value in events:
+        if event == ("end_array" if in_array else "start_array"):
+            in_array = not in_array
+            continue
+        if event == "start_map" or event == "start_array":
+            yield _build_element(event, events)
+        else:
+            yield value
+
+
+def _array_record(number: int, item: Any) -> tuple[int, str, Any] | Reject:
+    if item is _TOO_DEEP:
+        return Reject(
+            number, "", "bad_json", f"element {number}: is nested more than {MAX_JSON_DEPTH} levels deep"
         )
+    raw = json.dumps(item, default=str)
+    problem = _json_problem(raw, item)
+    if problem is not None:
+        return Reject(number, raw, problem[0], f"element {number}: {problem[1]}")
+    return number, raw, item
+
+
+def _build_element(first_event: str, events: Iterator[tuple[str, Any]]) -> Any:
+    """One array element from ijson events, or ``_TOO_DEEP`` (its events are then consumed
+    without building anything: ijson's own ``items`` needs memory quadratic in the depth)."""
+    root: Any = {} if first_event == "start_map" else []
+    containers = [root]
+    key = None
+    for event, value in events:
+        if event == "map_key":
+            key = value
+            continue
+        if event == "end_map" or event == "end_array":
+            containers.pop()
+            if not containers:
+                return root
+            continue
+        if event == "start_map" or event == "start_array":
+            if len(containers) >= MAX_JSON_DEPTH:
+                _skip(events, open_containers=len(containers) + 1)
+                return _TOO_DEEP
+            value = {} if event == "start_map" else []
+        top = containers[-1]
+        if isinstance(top, list):
+            top.append(value)
+        else:
+            top[key] = value
+        if event == "start_map" or event == "start_array":
+            containers.append(value)
+    raise ValueError("the file ends inside an element")
+
+
+def _skip(events: Iterator[tuple[str, Any]], open_containers: int) -> None:
+    """Consume events until the containers open so far are all closed."""
+    for event, _ in events:
+        if event == "start_map" or event == "start_array":
+            open_containers += 1
+        elif event == "end_map" or event == "end_array":
+            open_containers -= 1
+            if open_containers == 0:
+                return
+    raise ValueError("the file ends inside an element")
+
+
+_TOO_DEEP = object()
 
 
 def row_hash(values: Mapping[str, Any], columns: Iterable[str]) -> str:

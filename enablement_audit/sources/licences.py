@@ -16,6 +16,7 @@ from enablement_audit.sources.base import (
     parse_float,
     parse_int,
     parse_timestamp,
+    shown,
 )
 
 CURRENCY = re.compile(r"^[A-Za-z]{3}$")
@@ -37,7 +38,7 @@ def _check_licence(values: dict[str, Any]) -> None:
         raise FieldError(
             "currency",
             "bad_currency",
-            f"{values['currency']!r} is not a 3-letter ISO 4217 code (e.g. USD)",
+            f"{shown(values['currency'])} is not a 3-letter ISO 4217 code (e.g. USD)",
         )
 
 

@@ -7,7 +7,9 @@ they arrive, one JSON Lines file per UTC day of ``stored`` (else ``timestamp``):
 ``<landing>/xapi/<YYYY-MM-DD>/lrs-<since>-<until>.jsonl`` with compact times
 (``20240501T000000Z``), the layout :mod:`enablement_audit.sources.xapi` reads. Files are written
 under a hidden ``.part`` name and renamed when the pull finished, so a failed pull leaves
-nothing a load would pick up, and pulling the same window again replaces its files.
+nothing a load would pick up, and pulling the same window again replaces its files. A pull that
+stops part-way (retries exhausted, the process killed) is resumed by the next pull of the same
+window from the watermark it left (see :mod:`enablement_audit.sources.http`).
 
 Connection errors, timeouts, HTTP 5xx and 429 are retried with exponential backoff (a
 ``Retry-After`` header is honoured); 401, 403, 404 and other 4xx stop with an error naming the
@@ -22,15 +24,23 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime
-from typing import IO, Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
 
-import fsspec
 import requests
 import tenacity
 
-from enablement_audit.sources.base import parse_timestamp
+from enablement_audit.sources.http import (
+    Instant,
+    ResumablePull,
+    file_time,
+    instant,
+    query_time,
+    record_day,
+    retrying,
+    safe_url,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +49,14 @@ PAGE_LIMIT = 500
 MAX_BACKOFF = 60.0
 MAX_RETRY_AFTER = 300.0
 
-Instant = datetime | date | str
-
 
 class LrsError(RuntimeError):
-    """The statements could not be pulled; the message names the URL, the status and what to do."""
+    """The statements could not be pulled; the message names the URL, the status and what to do.
+    ``resumable`` errors (retries exhausted) leave a watermark the next pull continues from."""
+
+    def __init__(self, message: str, *, resumable: bool = False) -> None:
+        super().__init__(message)
+        self.resumable = resumable
 
 
 class _Transient(Exception):
@@ -86,31 +99,33 @@ def pull_statements(
     Returns:
         The paths written, by day.
     """
-    start, end = _instant(since, "since"), _instant(until, "until")
+    start, end = instant(since, "since"), instant(until, "until")
     if end <= start:
-        raise ValueError(f"until ({_query_time(end)}) must be after since ({_query_time(start)})")
+        raise ValueError(f"until ({query_time(end)}) must be after since ({query_time(start)})")
     base = endpoint.rstrip("/")
     origin = urlsplit(base)[:2]
     headers = {"X-Experience-API-Version": version, "Accept": "application/json"}
-    retrying = tenacity.Retrying(
-        sleep=sleep,
-        stop=tenacity.stop_after_attempt(max_retries + 1),
-        wait=_wait,
-        retry=tenacity.retry_if_exception_type(_Transient),
-        before_sleep=_log_retry,
-        reraise=True,
-    )
+    retry = retrying(sleep=sleep, max_retries=max_retries, wait=_wait, transient=_Transient, label=SOURCE)
     own_session = session is None
     http = session or requests.Session()
-    request = _Request(http, retrying, (username, password), headers, timeout)
-    files = _DayFiles(str(landing), f"lrs-{_file_time(start)}-{_file_time(end)}.jsonl")
+    request = _Request(http, retry, (username, password), headers, timeout)
+    files = ResumablePull(
+        str(landing),
+        SOURCE,
+        since=start,
+        until=end,
+        file_name=f"lrs-{file_time(start)}-{file_time(end)}.jsonl",
+    )
     url = f"{base}/statements"
     params: dict[str, Any] | None = {
-        "since": _query_time(start),
-        "until": _query_time(end),
+        "since": query_time(start),
+        "until": query_time(end),
         "limit": PAGE_LIMIT,
         "ascending": "true",
     }
+    resume_url = files.resume()
+    if resume_url:
+        url, params = resume_url, None  # the link carries the query and the cursor
     try:
         pages = count = 0
         while True:
@@ -119,24 +134,34 @@ def pull_statements(
             pages += 1
             count += len(statements)
             for statement in statements:
-                files.write(_statement_day(statement, start), json.dumps(statement, ensure_ascii=False))
+                files.write(
+                    record_day(statement, ("stored", "timestamp"), start),
+                    json.dumps(statement, ensure_ascii=False),
+                )
             if not more:
                 break
             next_url = urljoin(base + "/", more)
             if next_url == response.url:
                 raise LrsError(
-                    f"LRS GET {_safe_url(next_url)}: the 'more' link points at the same page; "
+                    f"LRS GET {safe_url(next_url)}: the 'more' link points at the same page; "
                     "the LRS is not paging"
                 )
             if urlsplit(next_url)[:2] != origin:
                 raise LrsError(
-                    f"LRS: the 'more' link {_safe_url(next_url)} leaves {_safe_url(base)}; "
+                    f"LRS: the 'more' link {safe_url(next_url)} leaves {safe_url(base)}; "
                     "refusing to send the credentials there"
                 )
+            files.page_done(next_url, len(statements), _last_stored(statements))
             url, params = next_url, None  # the link carries the query and the cursor
         paths = files.commit()
+    except LrsError as exc:
+        if exc.resumable:
+            files.suspend()
+        else:
+            files.abort()
+        raise
     except BaseException:
-        files.abort()
+        files.suspend()  # an interrupt, a full disk: the pages written stay, for the next pull
         raise
     finally:
         if own_session:
@@ -145,10 +170,17 @@ def pull_statements(
         "xapi: %d statements in %d pages from %s into %d files",
         count,
         pages,
-        _safe_url(base),
+        safe_url(base),
         len(paths),
     )
     return paths
+
+
+def _last_stored(statements: list[Any]) -> str | None:
+    """The ``stored`` time of a page's last statement (the LRS's order), for the watermark."""
+    last = statements[-1] if statements else None
+    stored = last.get("stored") if isinstance(last, dict) else None
+    return stored if isinstance(stored, str) else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -177,7 +209,8 @@ class _Request:
             return self.retrying(self._once, url, params)
         except _Transient as exc:
             attempts = self.retrying.statistics.get("attempt_number", 1)
-            raise LrsError(self._redact(f"{exc}; gave up after {attempts} attempts")) from None
+            message = self._redact(f"{exc}; gave up after {attempts} attempts")
+            raise LrsError(message, resumable=True) from None
 
     def _once(self, url: str, params: dict[str, Any] | None) -> requests.Response:
         try:
@@ -185,10 +218,10 @@ class _Request:
                 url, params=params, headers=self.headers, auth=self.auth, timeout=self.timeout
             )
         except (requests.ConnectionError, requests.Timeout) as exc:
-            message = f"LRS GET {_safe_url(url)}: {type(exc).__name__}: {exc}"
+            message = f"LRS GET {safe_url(url)}: {type(exc).__name__}: {exc}"
             raise _Transient(self._redact(message)) from None
         status = response.status_code
-        shown = _safe_url(response.url)
+        shown = safe_url(response.url)
         if status == 429:
             raise _Transient(
                 f"LRS GET {shown} answered HTTP 429 (rate limited)",
@@ -216,11 +249,11 @@ def _client_error(response: requests.Response) -> str:
         404: "check the endpoint: it is the xAPI base that /statements is appended to",
     }.get(status, "check the endpoint, the window and the X-Experience-API-Version")
     detail = response.text[:200].strip() or response.reason
-    return f"LRS GET {_safe_url(response.url)} answered HTTP {status} ({detail}); {hint}"
+    return f"LRS GET {safe_url(response.url)} answered HTTP {status} ({detail}); {hint}"
 
 
 def _statement_result(response: requests.Response) -> tuple[list[Any], str]:
-    shown = _safe_url(response.url)
+    shown = safe_url(response.url)
     try:
         body = response.json()
     except ValueError:
@@ -255,100 +288,3 @@ def _retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return (when - datetime.now(UTC)).total_seconds()
-
-
-def _log_retry(retry_state: tenacity.RetryCallState) -> None:
-    error = retry_state.outcome.exception() if retry_state.outcome else None
-    wait = retry_state.next_action.sleep if retry_state.next_action else 0
-    log.warning("xapi: %s; retrying in %.1f s (attempt %d)", error, wait, retry_state.attempt_number)
-
-
-def _safe_url(url: str) -> str:
-    """The URL without any ``user:password@`` part."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
-
-
-# ---------------------------------------------------------------------------------------------
-# Time
-
-
-def _instant(value: Instant, name: str) -> datetime:
-    """A naive UTC datetime from a datetime, a date or ISO 8601 text."""
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day)
-    try:
-        return parse_timestamp(value)
-    except ValueError as exc:
-        raise ValueError(f"{name}: {exc}") from None
-
-
-def _query_time(moment: datetime) -> str:
-    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
-
-
-def _file_time(moment: datetime) -> str:
-    return f"{moment:%Y%m%dT%H%M%SZ}"
-
-
-def _statement_day(statement: Any, start: datetime) -> str:
-    """The UTC day of a statement's ``stored`` (else ``timestamp``). One with neither usable
-    goes to the window's first day, where the reader quarantines it: nothing is dropped here."""
-    if isinstance(statement, dict):
-        for name in ("stored", "timestamp"):
-            value = statement.get(name)
-            if isinstance(value, str):
-                try:
-                    return parse_timestamp(value).date().isoformat()
-                except ValueError:
-                    continue
-    return start.date().isoformat()
-
-
-# ---------------------------------------------------------------------------------------------
-# Landing files
-
-
-class _DayFiles:
-    """One open JSON Lines file per day, written under a hidden ``.part`` name until commit."""
-
-    def __init__(self, landing: str, name: str) -> None:
-        self.landing = landing.rstrip("/")
-        self.fs, root = fsspec.core.url_to_fs(self.landing)
-        self.root = root.rstrip("/")
-        self.name = name
-        self.handles: dict[str, IO[str]] = {}
-
-    def _folder(self, day: str) -> str:
-        return f"{self.root}/{SOURCE}/{day}"
-
-    def _part(self, day: str) -> str:
-        return f"{self._folder(day)}/.{self.name}.part"
-
-    def write(self, day: str, line: str) -> None:
-        handle = self.handles.get(day)
-        if handle is None:
-            self.fs.makedirs(self._folder(day), exist_ok=True)
-            handle = self.fs.open(self._part(day), "w", encoding="utf-8")
-            self.handles[day] = handle
-        handle.write(line + "\n")
-
-    def commit(self) -> list[str]:
-        paths = []
-        for day in sorted(self.handles):
-            self.handles[day].close()
-            self.fs.mv(self._part(day), f"{self._folder(day)}/{self.name}")
-            paths.append(f"{self.landing}/{SOURCE}/{day}/{self.name}")
-        self.handles.clear()
-        return paths
-
-    def abort(self) -> None:
-        for day, handle in self.handles.items():
-            handle.close()
-            if self.fs.exists(self._part(day)):
-                self.fs.rm(self._part(day))
-        self.handles.clear()

@@ -88,9 +88,7 @@ def _published(event: Mapping[str, Any]) -> Any:
     if value is None or (isinstance(value, str) and not value.strip()):
         raise FieldError("published", "missing_time", "is required but missing")
     if not isinstance(value, str):
-        raise FieldError(
-            "published", "bad_timestamp", f"{_show(value)} is not an ISO 8601 timestamp"
-        )
+        raise FieldError("published", "bad_timestamp", f"{_show(value)} is not an ISO 8601 timestamp")
     try:
         return parse_timestamp(value)
     except ValueError as exc:
@@ -127,9 +125,7 @@ def event_values(event: Mapping[str, Any]) -> dict[str, Any]:
         if actor is None:
             raise FieldError("actor", "missing_actor", f"is required on a {SSO_EVENT_TYPE} event")
         if alternate_id is None:
-            raise FieldError(
-                "actor.alternateId", "missing_actor", f"is required on a {SSO_EVENT_TYPE} event"
-            )
+            raise FieldError("actor.alternateId", "missing_actor", f"is required on a {SSO_EVENT_TYPE} event")
         if app is None:
             raise FieldError(
                 "target",

@@ -4,7 +4,9 @@ Pages are followed through the ``Link: <...>; rel="next"`` header and written as
 JSON Lines file per UTC day of ``published``: ``<landing>/okta/<YYYY-MM-DD>/okta-logs-<since>-
 <until>.jsonl``, the layout :mod:`enablement_audit.sources.okta` reads. Files are written under
 a hidden ``.part`` name and renamed when the pull finished, so a failed pull leaves nothing a
-load would pick up and a repeated pull of the same window replaces its files.
+load would pick up and a repeated pull of the same window replaces its files. A pull that stops
+part-way (retries exhausted, the process killed) is resumed by the next pull of the same window
+from the watermark it left (see :mod:`enablement_audit.sources.http`).
 
 HTTP 429 waits until the epoch second in ``X-Rate-Limit-Reset`` (Okta's documented rate-limit
 header); 5xx answers, connection errors and timeouts are retried with exponential backoff; any
@@ -19,15 +21,21 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime
-from typing import IO, Any
+from typing import Any
 from urllib.parse import urlsplit
 
-import fsspec
 import requests
 import tenacity
 
-from enablement_audit.sources.base import parse_timestamp
+from enablement_audit.sources.http import (
+    Instant,
+    ResumablePull,
+    file_time,
+    instant,
+    query_time,
+    record_day,
+    retrying,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +45,14 @@ MIN_RATE_LIMIT_WAIT = 1.0
 MAX_RATE_LIMIT_WAIT = 120.0
 MAX_BACKOFF = 30.0
 
-Instant = datetime | date | str
-
 
 class OktaApiError(RuntimeError):
-    """The System Log could not be pulled; the message names the URL and what to do."""
+    """The System Log could not be pulled; the message names the URL and what to do.
+    ``resumable`` errors (retries exhausted) leave a watermark the next pull continues from."""
+
+    def __init__(self, message: str, *, resumable: bool = False) -> None:
+        super().__init__(message)
+        self.resumable = resumable
 
 
 class _Transient(Exception):
@@ -83,57 +94,74 @@ def pull_logs(
     Returns:
         The paths written, by day.
     """
-    start, end = _instant(since, "since"), _instant(until, "until")
+    start, end = instant(since, "since"), instant(until, "until")
     if end <= start:
-        raise ValueError(f"until ({_query_time(end)}) must be after since ({_query_time(start)})")
+        raise ValueError(f"until ({query_time(end)}) must be after since ({query_time(start)})")
     base = org_url.rstrip("/")
     origin = urlsplit(base)[:2]
     headers = {"Authorization": f"SSWS {token}", "Accept": "application/json"}
-    retrying = tenacity.Retrying(
-        sleep=sleep,
-        stop=tenacity.stop_after_attempt(max_retries + 1),
-        wait=_RetryWait(now),
-        retry=tenacity.retry_if_exception_type(_Transient),
-        before_sleep=_log_retry,
-        reraise=True,
+    retry = retrying(
+        sleep=sleep, max_retries=max_retries, wait=_RetryWait(now), transient=_Transient, label=SOURCE
     )
     own_session = session is None
     http = session or requests.Session()
-    files = _DayFiles(str(landing), f"okta-logs-{_file_time(start)}-{_file_time(end)}.jsonl")
+    files = ResumablePull(
+        str(landing),
+        SOURCE,
+        since=start,
+        until=end,
+        file_name=f"okta-logs-{file_time(start)}-{file_time(end)}.jsonl",
+    )
     url: str = base + LOGS_PATH
     params: dict[str, Any] | None = {
-        "since": _query_time(start),
-        "until": _query_time(end),
+        "since": query_time(start),
+        "until": query_time(end),
         "limit": limit,
         "sortOrder": "ASCENDING",
     }
+    resume_url = files.resume()
+    if resume_url:
+        url, params = resume_url, None  # the link carries the query and the cursor
     try:
         pages = events = 0
         while True:
-            response = _fetch(http, retrying, url, params, headers, timeout, token)
+            response = _fetch(http, retry, url, params, headers, timeout, token)
             page = _events(response, token)
             pages += 1
             events += len(page)
             for event in page:
-                files.write(_event_day(event, start), json.dumps(event, ensure_ascii=False))
+                files.write(record_day(event, ("published",), start), json.dumps(event, ensure_ascii=False))
             next_url = response.links.get("next", {}).get("url")
             if not page or not next_url or next_url == response.url:
                 break
             if urlsplit(next_url)[:2] != origin:
                 raise OktaApiError(
-                    f"Okta API: the next-page link {next_url} leaves {base}; "
-                    "refusing to send the token there"
+                    f"Okta API: the next-page link {next_url} leaves {base}; refusing to send the token there"
                 )
+            files.page_done(next_url, len(page), _last_published(page))
             url, params = next_url, None  # the link carries the query and the cursor
         paths = files.commit()
+    except OktaApiError as exc:
+        if exc.resumable:
+            files.suspend()
+        else:
+            files.abort()
+        raise
     except BaseException:
-        files.abort()
+        files.suspend()  # an interrupt, a full disk: the pages written stay, for the next pull
         raise
     finally:
         if own_session:
             http.close()
     log.info("okta: %d events in %d pages from %s into %d files", events, pages, base, len(paths))
     return paths
+
+
+def _last_published(page: list[Any]) -> str | None:
+    """The ``published`` time of a page's last event (ascending order), for the watermark."""
+    last = page[-1] if page else None
+    published = last.get("published") if isinstance(last, dict) else None
+    return published if isinstance(published, str) else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -153,7 +181,8 @@ def _fetch(
         return retrying(_get_once, http, url, params, headers, timeout, token)
     except _Transient as exc:
         attempts = retrying.statistics.get("attempt_number", 1)
-        raise OktaApiError(_redact(f"{exc}; gave up after {attempts} attempts", token)) from None
+        message = _redact(f"{exc}; gave up after {attempts} attempts", token)
+        raise OktaApiError(message, resumable=True) from None
 
 
 def _get_once(
@@ -167,9 +196,7 @@ def _get_once(
     try:
         response = http.get(url, params=params, headers=headers, timeout=timeout)
     except (requests.ConnectionError, requests.Timeout) as exc:
-        raise _Transient(
-            _redact(f"Okta API GET {url}: {type(exc).__name__}: {exc}", token)
-        ) from None
+        raise _Transient(_redact(f"Okta API GET {url}: {type(exc).__name__}: {exc}", token)) from None
     status = response.status_code
     if status == 429:
         raise _Transient(
@@ -203,9 +230,7 @@ def _events(response: requests.Response, token: str) -> list[Any]:
         page = response.json()
     except ValueError:
         raise OktaApiError(
-            _redact(
-                f"Okta API GET {response.url} did not answer JSON: {response.text[:200]!r}", token
-            )
+            _redact(f"Okta API GET {response.url} did not answer JSON: {response.text[:200]!r}", token)
         ) from None
     if not isinstance(page, list):
         raise OktaApiError(
@@ -228,14 +253,6 @@ class _RetryWait:
         return self.backoff(retry_state)
 
 
-def _log_retry(retry_state: tenacity.RetryCallState) -> None:
-    error = retry_state.outcome.exception() if retry_state.outcome else None
-    wait = retry_state.next_action.sleep if retry_state.next_action else 0
-    log.warning(
-        "okta: %s; retrying in %.1f s (attempt %d)", error, wait, retry_state.attempt_number
-    )
-
-
 def _redact(text: str, token: str) -> str:
     return text.replace(token, "***") if token else text
 
@@ -245,84 +262,3 @@ def _number(text: str | None) -> float | None:
         return float(text) if text is not None else None
     except ValueError:
         return None
-
-
-# ---------------------------------------------------------------------------------------------
-# Time
-
-
-def _instant(value: Instant, name: str) -> datetime:
-    """A naive UTC datetime from a datetime, a date or ISO 8601 text."""
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day)
-    try:
-        return parse_timestamp(value)
-    except ValueError as exc:
-        raise ValueError(f"{name}: {exc}") from None
-
-
-def _query_time(moment: datetime) -> str:
-    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
-
-
-def _file_time(moment: datetime) -> str:
-    return f"{moment:%Y%m%dT%H%M%SZ}"
-
-
-def _event_day(event: Any, start: datetime) -> str:
-    """The UTC day of an event's ``published``; an event without a usable one goes to the
-    window's first day, where the reader quarantines it (nothing is dropped here)."""
-    published = event.get("published") if isinstance(event, dict) else None
-    if isinstance(published, str):
-        try:
-            return parse_timestamp(published).date().isoformat()
-        except ValueError:
-            pass
-    return start.date().isoformat()
-
-
-# ---------------------------------------------------------------------------------------------
-# Landing files
-
-
-class _DayFiles:
-    """One open JSON Lines file per day, written under a hidden ``.part`` name until commit."""
-
-    def __init__(self, landing: str, name: str) -> None:
-        self.landing = landing.rstrip("/")
-        self.fs, root = fsspec.core.url_to_fs(self.landing)
-        self.root = root.rstrip("/")
-        self.name = name
-        self.handles: dict[str, IO[str]] = {}
-
-    def _folder(self, day: str) -> str:
-        return f"{self.root}/{SOURCE}/{day}"
-
-    def _part(self, day: str) -> str:
-        return f"{self._folder(day)}/.{self.name}.part"
-
-    def write(self, day: str, line: str) -> None:
-        handle = self.handles.get(day)
-        if handle is None:
-            self.fs.makedirs(self._folder(day), exist_ok=True)
-            handle = self.fs.open(self._part(day), "w", encoding="utf-8")
-            self.handles[day] = handle
-        handle.write(line + "\n")
-
-    def commit(self) -> list[str]:
-        paths = []
-        for day in sorted(self.handles):
-            self.handles[day].close()
-            self.fs.mv(self._part(day), f"{self._folder(day)}/{self.name}")
-            paths.append(f"{self.landing}/{SOURCE}/{day}/{self.name}")
-        self.handles.clear()
-        return paths
-
-    def abort(self) -> None:
-        for day, handle in self.handles.items():
-            handle.close()
-            if self.fs.exists(self._part(day)):
-                self.fs.rm(self._part(day))
-        self.handles.clear()

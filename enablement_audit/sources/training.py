@@ -13,6 +13,7 @@ from enablement_audit.sources.base import (
     csv_reader,
     parse_int,
     parse_timestamp,
+    shown,
 )
 
 DEFAULT_REINFORCEMENT_DAYS = 90
@@ -40,7 +41,7 @@ def _check_course(values: dict[str, Any]) -> None:
         raise FieldError(
             "course_id",
             "bad_iri",
-            f"{course_id!r} is not an activity IRI: expected http:// or https:// and a host",
+            f"{shown(course_id)} is not an activity IRI: expected http:// or https:// and a host",
         )
     for name, minimum in MINIMUMS.items():
         value = values[name]

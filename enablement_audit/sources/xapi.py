@@ -30,6 +30,7 @@ from enablement_audit.sources.base import (
     mbox_sha1sum,
     parse_email,
     parse_timestamp,
+    shown,
 )
 
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
@@ -39,6 +40,8 @@ GENERATED_ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://enablement-audi
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _SHA1 = re.compile(r"^[0-9a-f]{40}$")
+# An absolute IRI: a scheme, a colon, then no blanks (RFC 3987).
+_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]+$")
 # ISO 8601 duration as xAPI uses it (PT1M30.5S, P1DT2H, P2W); a fraction on any part.
 _DURATION = re.compile(
     r"^P(?!$)(?:(?P<years>\d+(?:[.,]\d+)?)Y)?(?:(?P<months>\d+(?:[.,]\d+)?)M)?"
@@ -152,7 +155,7 @@ def _timestamp(statement: Mapping[str, Any], name: str) -> Any:
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise FieldError(name, "bad_timestamp", f"{value!r} is not an ISO 8601 timestamp")
+        raise FieldError(name, "bad_timestamp", f"{shown(value)} is not an ISO 8601 timestamp")
     try:
         return parse_timestamp(value)
     except ValueError as exc:
@@ -167,14 +170,16 @@ def _actor(actor: Any) -> dict[str, Any]:
     if mbox is not None:
         try:
             if not isinstance(mbox, str):
-                raise ValueError(f"{mbox!r} is not a mailto: e-mail address")
+                raise ValueError(f"{shown(mbox)} is not a mailto: e-mail address")
             email = parse_email(mbox)
         except ValueError as exc:
             raise FieldError("actor.mbox", "bad_email", str(exc)) from None
     sha1 = actor.get("mbox_sha1sum")
     if sha1 is not None:
         if not isinstance(sha1, str) or not _SHA1.match(sha1.strip().lower()):
-            raise FieldError("actor.mbox_sha1sum", "bad_sha1sum", f"{sha1!r} is not a 40-digit hex SHA-1")
+            raise FieldError(
+                "actor.mbox_sha1sum", "bad_sha1sum", f"{shown(sha1)} is not a 40-digit hex SHA-1"
+            )
         sha1 = sha1.strip().lower()
     elif email is not None:
         sha1 = mbox_sha1sum(email)  # one column to match every actor against the roster
@@ -209,6 +214,13 @@ def _verb(verb: Any) -> dict[str, Any]:
     if verb_id is None:
         field = "verb.id" if isinstance(verb, dict) else "verb"
         raise FieldError(field, "missing_verb", "is required")
+    # Any IRI is a valid verb (profiles define their own); a bare word is not an IRI.
+    if not _IRI.match(verb_id):
+        raise FieldError(
+            "verb.id",
+            "bad_verb",
+            f"{shown(verb_id)} is not an IRI such as http://adlnet.gov/expapi/verbs/completed",
+        )
     return {"verb_id": verb_id, "verb_display": _language_map(verb.get("display"))}
 
 
@@ -232,7 +244,7 @@ def _result(result: Any) -> dict[str, Any]:
         score = {}
     scaled = _number(score.get("scaled"), "result.score.scaled")
     if scaled is not None and not -1 <= scaled <= 1:
-        raise FieldError("result.score.scaled", "bad_score", f"{scaled!r} is outside -1..1")
+        raise FieldError("result.score.scaled", "bad_score", f"{shown(scaled)} is outside -1..1")
     return {
         "result_success": _flag(result.get("success"), "result.success"),
         "result_completion": _flag(result.get("completion"), "result.completion"),
@@ -253,7 +265,7 @@ def _voiding(values: Mapping[str, Any]) -> dict[str, Any]:
         )
     target = values["object_id"].lower()
     if not _UUID.match(target):
-        raise FieldError("object.id", "bad_voiding", f"{target!r} is not a statement id (UUID)")
+        raise FieldError("object.id", "bad_voiding", f"{shown(target)} is not a statement id (UUID)")
     return {"voided_statement_id": target, "object_id": target}
 
 
@@ -265,7 +277,7 @@ def _statement_id(statement: Mapping[str, Any]) -> dict[str, Any]:
         return {"statement_id": str(generated), "is_id_generated": True}
     text = given.strip().lower() if isinstance(given, str) else ""
     if not _UUID.match(text):
-        raise FieldError("id", "bad_id", f"{given!r} is not a UUID")
+        raise FieldError("id", "bad_id", f"{shown(given)} is not a UUID")
     return {"statement_id": text, "is_id_generated": False}
 
 
@@ -281,10 +293,10 @@ def parse_duration(value: str) -> float:
     length, so only zero ones are accepted."""
     match = _DURATION.match(value.strip().upper())
     if not match:
-        raise ValueError(f"{value!r} is not an ISO 8601 duration such as PT1M30.5S")
+        raise ValueError(f"{shown(value)} is not an ISO 8601 duration such as PT1M30.5S")
     parts = {k: float(v.replace(",", ".")) for k, v in match.groupdict().items() if v}
     if parts.get("years") or parts.get("months"):
-        raise ValueError(f"{value!r} has years or months, which have no fixed length in seconds")
+        raise ValueError(f"{shown(value)} has years or months, which have no fixed length in seconds")
     return sum(parts.get(name, 0.0) * factor for name, factor in _DURATION_SECONDS.items())
 
 
@@ -293,7 +305,7 @@ def _duration(value: Any) -> float | None:
         return None
     try:
         if not isinstance(value, str):
-            raise ValueError(f"{value!r} is not an ISO 8601 duration such as PT1M30.5S")
+            raise ValueError(f"{shown(value)} is not an ISO 8601 duration such as PT1M30.5S")
         return parse_duration(value)
     except ValueError as exc:
         raise FieldError("result.duration", "bad_duration", str(exc)) from None
@@ -303,14 +315,14 @@ def _number(value: Any, field: str) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise FieldError(field, "bad_score", f"{value!r} is not a number")
+        raise FieldError(field, "bad_score", f"{shown(value)} is not a number")
     return float(value)
 
 
 def _flag(value: Any, field: str) -> bool | None:
     if value is None or isinstance(value, bool):
         return value
-    raise FieldError(field, "bad_bool", f"{value!r} is not true or false")
+    raise FieldError(field, "bad_bool", f"{shown(value)} is not true or false")
 
 
 def _language_map(value: Any) -> str | None:
