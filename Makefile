@@ -37,3 +37,8 @@ test: install system-deps lint
 
 clean:
 	rm -rf $(VENV) build .pytest_cache
+
+# A local Airflow (`airflow standalone`) running dags/ on demo data: http://localhost:8080
+.PHONY: airflow
+airflow: install
+	bash scripts/airflow-demo.sh

@@ -151,8 +151,20 @@ def week_of(date_expression: str) -> str:
     return f"cast(date_trunc('week', {date_expression}) as date)"
 
 
+def build_weeks() -> str:
+    """One row per ISO week of the build window, ``week_start`` the Monday."""
+    return (
+        "select cast(series.week_at as date) as week_start\n"
+        "    from generate_series(\n"
+        "        cast(:week_lo as timestamp),\n"
+        "        cast(:week_hi as timestamp) - interval '7 days',\n"
+        "        interval '7 days'\n"
+        "    ) as series (week_at)"
+    )
+
+
 # The dialect layer: expressions that differ between engines, or repeat across models.
-MACROS = {"local_date": local_date, "week_of": week_of}
+MACROS = {"local_date": local_date, "week_of": week_of, "build_weeks": build_weeks}
 
 
 @dataclass(frozen=True)

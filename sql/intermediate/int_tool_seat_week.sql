@@ -25,12 +25,7 @@ tool as (
 ),
 
 week as (
-    select cast(series.week_at as date) as week_start
-    from generate_series(
-        cast(:week_lo as timestamp),
-        cast(:week_hi as timestamp) - interval '7 days',
-        interval '7 days'
-    ) as series (week_at)
+    {{ build_weeks() }}
 ),
 
 seat_week as (
