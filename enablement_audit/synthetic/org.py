@@ -289,7 +289,9 @@ def build_people(rng: np.random.Generator, scale: Scale, cal: Calendar) -> Peopl
         leave_start=leave_start,
         leave_end=leave_end,
         fte=["1.0" if f > 0.05 else "0.8" for f in rng.random(n)],
-        engagement=rng.lognormal(0.0, 0.7, size=n),
+        # Most enablement goes unused: about half of the people hardly open content at all, and use
+        # among the rest is skewed (a few power users), as audits usually find.
+        engagement=rng.lognormal(0.0, 0.9, size=n) * np.where(rng.random(n) < 0.5, 0.003, 1.0),
         adopter=(role == SELLER) & (rng.random(n) < 0.4),
         xapi_form=rng.choice(3, size=n, p=(0.85, 0.05, 0.10)),
         okta_quirk=rng.random(n) < 0.02,
