@@ -110,6 +110,12 @@ def run(ctx: click.Context, start: Any, end: Any, landing: str | None) -> None:
     for source, result in summary.loads.items():
         s = result.summary()
         failed = f", {result.failed_files} file(s) unreadable" if result.failed_files else ""
+        late = summary.late.get(source)
+        if late and late.events:
+            failed += (
+                f", {late.events:,} event(s) more than {settings.late_arrival_days} days late "
+                f"(the oldest from {late.earliest})"
+            )
         click.echo(
             f"{source:20} read {s['read']:>9,}  loaded {s['loaded']:>9,}  "
             f"quarantined {s['quarantined']:>7,}  duplicates {s['duplicates']:>7,}{failed}"
@@ -234,6 +240,10 @@ def report(ctx: click.Context, week: str, out: str | None) -> None:
         _warehouse(ctx), settings, monday, Path(out) if out else settings.resolved_report_dir
     )
     click.echo(str(paths[-1]))
+    if paths[-1].name.startswith("hold-"):
+        raise click.ClickException(
+            "a blocking data-quality check failed: wrote a hold page, the last report stays"
+        )
 
 
 @main.command()
@@ -260,7 +270,11 @@ def tables(ctx: click.Context) -> None:
 _SYSTEM_GRAINS = {
     "quarantine": "one row per rejected source row (source, file, line, raw text, rule, reason, run)",
     "pipeline_runs": "one row per loaded file per run (read = loaded + quarantined + duplicates)",
+    "dq_results": "one row per data-quality check per run and stage",
+    "report_snapshots": "one row per headline metric per week per published report",
     "cfg_seller_title": "one row per configured seller title",
+    "cfg_scorecard_goal": "one row per scorecard metric in the goals file",
+    "cfg_verdict": "one row per verdict area in the goals file",
 }
 
 
