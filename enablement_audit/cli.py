@@ -291,6 +291,11 @@ def entry() -> None:
         main()
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except sa.exc.OperationalError as exc:
+        # The driver's own first line (host, port, what failed); never the URL, which may hold a password.
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        click.echo(f"Error: cannot use the warehouse: {reason}", err=True)
+        code = 1
     else:
         code = 0
     if "great_expectations" in sys.modules:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 from pathlib import Path
 from typing import Literal
 
@@ -22,6 +23,11 @@ from pydantic_settings import (
 
 ENV_PREFIX = "ENABLEMENT_AUDIT_"
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+# Where the crash tests may stop a run (see :func:`kill_point`).
+KILL_POINT = re.compile(
+    r"^(load:[a-z_]+|after_load|after_raw_checks|build:[a-z0-9_]+|after_build|after_mart_checks"
+    r"|report_page:[1-9][0-9]*)$"
+)
 DEFAULT_SELLER_TITLES = (
     "Account Executive",
     "Account Manager",
@@ -55,6 +61,9 @@ class Settings(BaseSettings):
     impact_min_n: int = Field(default=30, ge=2)
     http_timeout_seconds: float = Field(default=30.0, gt=0)
     http_max_retries: int = Field(default=5, ge=0)
+    # Test hook, never set in production: ENABLEMENT_AUDIT_TEST_KILL_AT=<point> makes the process
+    # SIGKILL itself at that point (see kill_point), so tests can crash a run deterministically.
+    test_kill_at: str | None = None
 
     @field_validator("schema_name")
     @classmethod
@@ -65,6 +74,16 @@ class Settings(BaseSettings):
                 "underscores, starting with a letter or underscore"
             )
         return value
+
+    @field_validator("test_kill_at")
+    @classmethod
+    def _kill_point_is_known(cls, value: str | None) -> str | None:
+        if value and not KILL_POINT.match(value):
+            raise ValueError(
+                f"test_kill_at {value!r} is not a kill point: use load:<source>, after_load, "
+                "after_raw_checks, build:<model>, after_build, after_mart_checks or report_page:<n>"
+            )
+        return value or None
 
     @classmethod
     def settings_customise_sources(
@@ -93,6 +112,20 @@ class Settings(BaseSettings):
     @property
     def resolved_report_dir(self) -> Path:
         return self.report_dir or self.home / "reports"
+
+
+def kill_point(settings: Settings, point: str) -> None:
+    """Test hook: SIGKILL this process at ``point`` when ``settings.test_kill_at`` names it.
+
+    The crash tests set ``ENABLEMENT_AUDIT_TEST_KILL_AT`` on a CLI subprocess to stop it where
+    a real crash could (out of memory, a node lost) and check that the rerun repairs everything.
+    The points: ``load:<source>`` (that source's first file is staged, its load transaction still
+    open), ``after_load``, ``after_raw_checks``, ``build:<model>`` (that model is materialised,
+    the build transaction still open), ``after_build``, ``after_mart_checks`` and
+    ``report_page:<n>`` (the n-th page of a report is in its temporary file, not yet renamed).
+    """
+    if settings.test_kill_at is not None and settings.test_kill_at == point:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -131,23 +131,30 @@ def load_files(
     run_id: str | None = None,
     mapping_file: str | None = None,
     keep_going: bool = False,
+    after_stage: Callable[[str], None] | None = None,
 ) -> LoadResult:
     """Load ``files`` of ``source`` in one transaction, merged at once: of the rows sharing a key
     only the newest version loads and the others count as duplicates. A file that cannot be read
     is recorded as failed in ``pipeline_runs`` and the others still load; without ``keep_going``
-    its :class:`SourceFileError` is raised once they have."""
+    its :class:`SourceFileError` is raised once they have. ``after_stage(path)`` is called once
+    each file is staged, inside the still open transaction (the crash tests' kill point)."""
     spec = get_source(source)
     warehouse.ensure()
     run_id = run_id or new_run_id()
     mapping = ColumnMapping.from_yaml(mapping_file) if mapping_file else None
-    total, failures = _load_batch(warehouse, spec, [SourceFile.at(p, mapping) for p in files], run_id)
+    sources = [SourceFile.at(p, mapping) for p in files]
+    total, failures = _load_batch(warehouse, spec, sources, run_id, after_stage)
     if failures and not keep_going:
         raise failures[0]
     return total
 
 
 def _load_batch(
-    warehouse: Warehouse, spec: SourceSpec, sources: Sequence[SourceFile], run_id: str
+    warehouse: Warehouse,
+    spec: SourceSpec,
+    sources: Sequence[SourceFile],
+    run_id: str,
+    after_stage: Callable[[str], None] | None = None,
 ) -> tuple[LoadResult, list[SourceFileError]]:
     """Stage every file of the batch, merge them at once, record each file's counts."""
     started = utcnow()
@@ -164,6 +171,8 @@ def _load_batch(
                 discard = f"delete from {quote_identifier(stage.name)} where file_seq = :seq"  # noqa: S608
                 run_sql(conn, discard, {"seq": seq})
                 _clear_quarantine(conn, warehouse, spec.name, source.path)
+            if after_stage is not None:
+                after_stage(source.path)
         counts, conflicts = _merge(conn, spec, raw, stage)
         for (seq, disposition), count in counts.items():
             if disposition == "load":

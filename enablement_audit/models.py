@@ -206,9 +206,11 @@ def build(
     *,
     select: Sequence[str] | None = None,
     models: Mapping[str, Model] | None = None,
+    after_model: Callable[[str], None] | None = None,
 ) -> list[str]:
     """Build every model, or the ``select``-ed ones and their ancestors, in dependency order and
-    in one transaction; returns the names built."""
+    in one transaction; returns the names built. ``after_model(name)`` is called once each model
+    is materialised, inside the still open transaction (the crash tests' kill point)."""
     models = models or discover()
     wanted = with_ancestors(models, select) if select else set(models)
     order = [n for n in build_order(models) if n in wanted]
@@ -223,6 +225,8 @@ def build(
     with warehouse.engine.begin() as conn:
         for name in order:
             _materialize(conn, warehouse.schema, models[name], bound)
+            if after_model is not None:
+                after_model(name)
     return order
 
 

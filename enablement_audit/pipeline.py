@@ -13,8 +13,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from enablement_audit import models
-from enablement_audit.config import Settings
+from enablement_audit.config import Settings, kill_point
 from enablement_audit.goals import load_goals
+from enablement_audit.lateness import EVENT_TIME, LateEvents, late_events
 from enablement_audit.load import LoadResult, iter_landing, load_files, new_run_id
 from enablement_audit.quality.results import CheckResult, blocking_failures
 from enablement_audit.warehouse import Warehouse
@@ -30,6 +31,9 @@ class RunSummary:
     loads: dict[str, LoadResult] = field(default_factory=dict)
     models: list[str] = field(default_factory=list)
     checks: list[CheckResult] = field(default_factory=list)
+    # Per event source loaded: events of the window's files that landed more than
+    # late_arrival_days after they happened (a nightly run may not rebuild their weeks).
+    late: dict[str, LateEvents] = field(default_factory=dict)
 
     @property
     def failed_files(self) -> int:
@@ -96,20 +100,38 @@ def load_landing(
     window: models.BuildWindow,
     run_id: str,
     progress: Progress | None = None,
+    settings: Settings | None = None,
 ) -> dict[str, LoadResult]:
     """Load every source's landing files for the window; a file that cannot be read is
-    recorded as failed and the others still load."""
+    recorded as failed and the others still load. ``settings`` only carries the crash tests'
+    kill point (:func:`~enablement_audit.config.kill_point`)."""
     results: dict[str, LoadResult] = {}
     for source, files in iter_landing(landing, window.start, window.end):
         if progress:
             progress(f"loading {source}: {len(files)} file(s)")
-        results[source] = load_files(warehouse, source, files, run_id=run_id, keep_going=True)
+        after_stage = _kill_hook(settings, f"load:{source}")
+        results[source] = load_files(
+            warehouse, source, files, run_id=run_id, keep_going=True, after_stage=after_stage
+        )
     return results
 
 
 def build_models(warehouse: Warehouse, settings: Settings, window: models.BuildWindow) -> list[str]:
     write_config_tables(warehouse, settings)
-    return models.build(warehouse, window, model_params(settings))
+    after_model = _kill_hook(settings, "build:{name}")
+    return models.build(warehouse, window, model_params(settings), after_model=after_model)
+
+
+def _kill_hook(settings: Settings | None, point: str) -> Callable[[str], None] | None:
+    """The crash tests' kill point as a callback (``{name}`` in ``point`` is its argument), or
+    None when no kill point is set."""
+    if settings is None or not settings.test_kill_at:
+        return None
+
+    def hook(name: str) -> None:
+        kill_point(settings, point.format(name=name))
+
+    return hook
 
 
 def check(
@@ -138,14 +160,26 @@ def run(
     summary = RunSummary(new_run_id(), start, end)
     landing = landing or settings.landing
     if landing:
-        summary.loads = load_landing(warehouse, landing, window, summary.run_id, progress)
+        summary.loads = load_landing(warehouse, landing, window, summary.run_id, progress, settings)
+        summary.late = late_events(
+            warehouse,
+            window.start,
+            window.end,
+            settings.late_arrival_days,
+            settings.timezone,
+            [source for source in EVENT_TIME if source in summary.loads],
+        )
+    kill_point(settings, "after_load")
     if progress:
         progress("checking raw tables")
     summary.checks = check(warehouse, settings, window, "raw", summary.run_id)
+    kill_point(settings, "after_raw_checks")
     if progress:
         progress("building models")
     summary.models = build_models(warehouse, settings, window)
+    kill_point(settings, "after_build")
     if progress:
         progress("checking marts")
     summary.checks += check(warehouse, settings, window, "marts", summary.run_id)
+    kill_point(settings, "after_mart_checks")
     return summary

@@ -20,6 +20,8 @@ from markupsafe import Markup
 
 from enablement_audit import __version__
 from enablement_audit.config import Settings
+from enablement_audit.lateness import EVENT_TIME as LATE_EVENT_TIME
+from enablement_audit.lateness import late_events
 from enablement_audit.report import charts
 from enablement_audit.report.objects import (
     ActionRow,
@@ -328,6 +330,10 @@ def _trust(marts: Marts, settings: Settings, monday: date, org: OrgWeek | None, 
         latest_quarantine[(run["source"], run["source_file"])] = int(run["rows_quarantined"] or 0)
     for (source, _), count in latest_quarantine.items():
         loads[source].quarantined += count
+    with_events = [n for n in LATE_EVENT_TIME if marts.has(SOURCES[n].table)]
+    late = late_events(
+        marts.warehouse, monday, week_end_excl, settings.late_arrival_days, settings.timezone, with_events
+    )
     sources = []
     for name, spec in SOURCES.items():
         trust = loads.get(name, SourceTrust(name))
@@ -350,6 +356,9 @@ def _trust(marts: Marts, settings: Settings, monday: date, org: OrgWeek | None, 
                 )[0]["newest"]
                 trust.newest_kind = "snapshot"
                 trust.newest_at = _day(newest)
+        if name in late:
+            trust.late_events = late[name].events
+            trust.earliest_late = late[name].earliest
         if name in match:
             trust.identities = match[name]["identities"]
             trust.match_rate = match[name]["match_rate"]

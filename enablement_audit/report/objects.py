@@ -62,6 +62,10 @@ class SourceTrust:
     quarantined: int = 0
     identities: int | None = None
     match_rate: float | None = None
+    # Event sources: events of this week's files that landed more than late_arrival_days after
+    # they happened, and the day of the oldest (None for snapshot sources).
+    late_events: int | None = None
+    earliest_late: date | None = None
 
 
 @dataclass

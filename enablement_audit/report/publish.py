@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from enablement_audit import __version__
-from enablement_audit.config import Settings
+from enablement_audit.config import Settings, kill_point
 from enablement_audit.report.data import (
     Marts,
     TeamData,
@@ -38,14 +39,20 @@ def hold_page_name(monday: date) -> str:
     return f"hold-{iso_week_label(monday)}.html"
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write then rename, so a reader sees the old file or the new one, never half of one."""
+def write_atomic(path: Path, text: str, before_rename: Callable[[], None] | None = None) -> None:
+    """Write then rename, so a reader sees the old file or the new one, never half of one.
+    ``before_rename`` is called once the temporary file is complete (the crash tests' kill
+    point)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
+        if before_rename is not None:
+            before_rename()
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -131,12 +138,20 @@ def write_reports(warehouse: Warehouse, settings: Settings, monday: date, out_di
     last). When the newest data-quality run has a failed blocking check, only a hold page is
     written (its path is returned) and every earlier report and the index stay as they were."""
     out_dir = Path(out_dir)
+    pages = 0
+
+    def publish(path: Path, text: str) -> None:
+        nonlocal pages
+        pages += 1
+        point = f"report_page:{pages}"
+        write_atomic(path, text, lambda: kill_point(settings, point))
+
     marts = Marts(warehouse)
     quality = read_quality(marts)
     if quality.blocking:
         hold = build_hold_report(monday, quality, previous_org_page(out_dir, monday))
         path = out_dir / hold_page_name(monday)
-        write_atomic(path, render("hold.html.j2", hold))
+        publish(path, render("hold.html.j2", hold))
         return [path]
     org = build_org_report(warehouse, settings, monday, marts)
     teams = TeamData(marts, monday)
@@ -146,12 +161,12 @@ def write_reports(warehouse: Warehouse, settings: Settings, monday: date, out_di
             continue
         page = build_team_report(team, monday, org, teams)
         path = out_dir / page.page
-        write_atomic(path, render("team.html.j2", page))
+        publish(path, render("team.html.j2", page))
         paths.append(path)
     org_path = out_dir / org_page_name(monday)
-    write_atomic(org_path, render("organisation.html.j2", org))
+    publish(org_path, render("organisation.html.j2", org))
     (out_dir / hold_page_name(monday)).unlink(missing_ok=True)
     index_path = out_dir / "index.html"
-    write_atomic(index_path, render("index.html.j2", build_index(out_dir, manager_names(marts))))
+    publish(index_path, render("index.html.j2", build_index(out_dir, manager_names(marts))))
     record_snapshot(warehouse, published_values(org.scorecard, org.verdict, monday))
     return [*paths, index_path, org_path]

@@ -18,6 +18,7 @@ URL and status. Credentials go only to the LRS's own host and never into a log l
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import json
 import logging
@@ -237,8 +238,12 @@ class _Request:
         return response
 
     def _redact(self, text: str) -> str:
-        password = self.auth[1]
-        return text.replace(password, "***") if password else text
+        """Hide the secret, and the Basic-auth header value that encodes it, from any message."""
+        username, password = self.auth
+        if not password:
+            return text
+        header = base64.b64encode(f"{username}:{password}".encode()).decode()
+        return text.replace(header, "***").replace(password, "***")
 
 
 def _client_error(response: requests.Response) -> str:
