@@ -42,3 +42,11 @@ clean:
 .PHONY: airflow
 airflow: install
 	bash scripts/airflow-demo.sh
+
+# Benchmarks (benchmarks/README.md): the pipeline against a bare DuckDB script and a pandas
+# script at scale S, M or L; appends to benchmarks/results.json, rewrites benchmarks/RESULTS.md.
+SCALE ?= S
+RUNS ?= 3
+.PHONY: bench
+bench: install
+	$(PY) benchmarks/bench.py --scale $(SCALE) --runs $(RUNS)
