@@ -24,8 +24,8 @@ demo: install
 	$(CLI) demo --out $(DEMO_OUT)
 
 lint: install
-	$(VENV)/bin/ruff check enablement_audit dags tests scripts
-	$(VENV)/bin/ruff format --check enablement_audit dags tests scripts
+	$(VENV)/bin/ruff check enablement_audit dags tests scripts benchmarks
+	$(VENV)/bin/ruff format --check enablement_audit dags tests scripts benchmarks
 	$(PY) scripts/lint_sql.py
 
 format: install
