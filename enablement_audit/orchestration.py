@@ -365,17 +365,15 @@ def build(settings: Settings, start: date, end: date) -> list[str]:
 def publish(settings: Settings, start: date, end: date, run_id: str, built: list[str]) -> dict[str, Any]:
     """What the nightly run published, as the ``extra`` of the marts Asset event: the interval,
     the ISO weeks rebuilt ``[week_lo, week_hi)`` and each model's row count (no personal data)."""
-    import sqlalchemy as sa
-
     from enablement_audit import pipeline
-    from enablement_audit.warehouse import quote_identifier
+    from enablement_audit.warehouse import quote_identifier, run_sql
 
     window = pipeline.processing_window(settings, start, end)
     counts: dict[str, int] = {}
     with open_warehouse(settings) as warehouse, warehouse.engine.connect() as conn:
         for name in built:
             table = f"{quote_identifier(warehouse.schema)}.{quote_identifier(name)}"
-            counts[name] = int(conn.execute(sa.text(f"select count(*) from {table}")).scalar_one())  # noqa: S608
+            counts[name] = int(run_sql(conn, f"select count(*) from {table}").scalar_one())  # noqa: S608
     return {
         "run_id": run_id,
         "start": start.isoformat(),

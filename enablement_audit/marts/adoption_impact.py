@@ -33,7 +33,7 @@ from sqlalchemy.engine import Connection
 
 from enablement_audit import stats
 from enablement_audit.models import python_model
-from enablement_audit.warehouse import insert_rows, quote_identifier
+from enablement_audit.warehouse import insert_rows, quote_identifier, run_sql
 
 NAME = "mart_adoption_impact"
 DEFAULT_MIN_N = 30
@@ -286,7 +286,7 @@ def build(conn: Connection, schema: str, params: Mapping[str, Any]) -> None:
     reps, items, adoptions = read_inputs(conn, schema, as_of_week_start)
     rows = impact_rows(reps, items, adoptions, as_of_week_start, min_n)
     table = _table(schema)
-    conn.execute(sa.text(f"drop table if exists {quote_identifier(schema)}.{NAME} cascade"))
+    run_sql(conn, f"drop table if exists {quote_identifier(schema)}.{quote_identifier(NAME)} cascade")
     table.create(conn)
     insert_rows(conn, table, [c.name for c in table.columns], (astuple(r) for r in rows))
 
