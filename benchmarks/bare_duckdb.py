@@ -116,13 +116,16 @@ with users as (
         {boolean('"IsActive"')} as is_active,
         {ts('"CreatedDate"')} as created_at,
         {day_of("filename")} as source_date,
-        filename
+        filename,
+        row_number() over () as line_order
     from {csv(landing, "users")}
 )
 select rep_id, email
 from users
 where rep_id is not null and email is not null and is_active is not null and created_at is not null
-qualify row_number() over (partition by rep_id order by source_date desc, filename desc) = 1;
+qualify row_number() over (
+    partition by rep_id order by source_date desc, filename desc, line_order desc
+) = 1;
 
 create temp table identity_map as
 with rows as (
@@ -131,20 +134,27 @@ with rows as (
         {txt("external_id")} as external_id,
         {email("email")} as email,
         {day_of("filename")} as source_date,
-        filename
+        filename,
+        row_number() over () as line_order
     from {csv(landing, "identity_map")}
 )
 select source, external_id, email
 from rows
 where source is not null and external_id is not null and email is not null
-qualify row_number() over (partition by source, external_id order by source_date desc, filename desc) = 1;
+qualify row_number() over (
+    partition by source, external_id order by source_date desc, filename desc, line_order desc
+) = 1;
 
 create temp table content_event as
 with raw as (
-    select event_id, occurred_at, user_email, asset_id, action, duration_seconds, filename
+    select
+        event_id, occurred_at, user_email, asset_id, action, duration_seconds, filename,
+        row_number() over () as line_order
     from {csv(landing, "content_activity")}
     union all by name
-    select event_id, occurred_at, user_email, asset_id, action, duration_seconds, filename
+    select
+        event_id, occurred_at, user_email, asset_id, action, duration_seconds, filename,
+        row_number() over () as line_order
     from {content_json}
 ),
 typed as (
@@ -156,7 +166,8 @@ typed as (
         lower({txt("action")}) as action,
         {txt("duration_seconds")} as raw_duration,
         {whole("duration_seconds")} as duration_seconds,
-        filename
+        filename,
+        line_order
     from raw
 )
 select event_id, occurred_at, user_email
@@ -168,7 +179,7 @@ where
     and asset_id is not null
     and action in ('view', 'download', 'share', 'present', 'copy_link', 'customer_view')
     and (raw_duration is null or duration_seconds >= 0)
-qualify row_number() over (partition by event_id order by filename) = 1;
+qualify row_number() over (partition by event_id order by filename, line_order) = 1;
 
 create temp table signin as
 with okta as (
@@ -179,7 +190,8 @@ with okta as (
         upper({txt("outcome.result")}) as result,
         lower({txt("actor.alternateId")}) as login,
         list_filter(target, lambda t: t.type = 'AppInstance')[1] as app,
-        filename
+        filename,
+        row_number() over () as line_order
     from {okta_json}
 ),
 okta_valid as (
@@ -189,7 +201,7 @@ okta_valid as (
         event_id is not null and published_at is not null and event_type is not null
         and year(published_at) between 1970 and 2100
         and (event_type <> 'user.authentication.sso' or (login is not null and app is not null))
-    qualify row_number() over (partition by event_id order by filename) = 1
+    qualify row_number() over (partition by event_id order by filename, line_order) = 1
 ),
 sf as (
     select
@@ -197,7 +209,8 @@ sf as (
         {txt('"UserId"')} as user_id,
         {ts('"LoginTime"')} as login_at,
         {txt('"Status"')} as status,
-        filename
+        filename,
+        row_number() over () as line_order
     from {csv(landing, "sf_login_history")}
 ),
 sf_valid as (
@@ -206,7 +219,7 @@ sf_valid as (
     where
         login_id is not null and user_id is not null and status is not null
         and login_at is not null and year(login_at) between 1970 and 2100
-    qualify row_number() over (partition by login_id order by filename) = 1
+    qualify row_number() over (partition by login_id order by filename, line_order) = 1
 ),
 unioned as (
     select 'okta' as source, 'login' as kind, {txt("app.displayName")} as tool, published_at as signed_in_at,
@@ -285,7 +298,8 @@ with rows as (
         {txt("renewal_date")} as raw_renewal,
         try_cast({txt("renewal_date")} as date) as renewal_date,
         {day_of("filename")} as source_date,
-        filename
+        filename,
+        row_number() over () as line_order
     from {csv(landing, "licences")}
 )
 select tool, seats_purchased
@@ -294,7 +308,9 @@ where
     tool is not null and seats_purchased >= 0 and cost >= 0
     and regexp_full_match(currency, '[A-Za-z]{{3}}')
     and (raw_renewal is null or renewal_date is not null)
-qualify row_number() over (partition by tool order by source_date desc, filename desc) = 1;
+qualify row_number() over (
+    partition by tool order by source_date desc, filename desc, line_order desc
+) = 1;
 
 create temp table assignment as
 with rows as (
@@ -305,7 +321,8 @@ with rows as (
         {txt("unassigned_at")} as raw_unassigned,
         {ts("unassigned_at")} as unassigned_at,
         {day_of("filename")} as source_date,
-        filename
+        filename,
+        row_number() over () as line_order
     from {csv(landing, "licence_assignments")}
 ),
 valid as (
@@ -316,7 +333,8 @@ valid as (
         and (raw_unassigned is null or unassigned_at is not null)
         and (unassigned_at is null or unassigned_at >= assigned_at)
     qualify row_number() over (
-        partition by tool, user_email, assigned_at order by source_date desc, filename desc
+        partition by tool, user_email, assigned_at
+        order by source_date desc, filename desc, line_order desc
     ) = 1
 )
 select
@@ -400,7 +418,8 @@ with rows as (
         {txt(deleted)} as raw_deleted,
         {boolean(deleted)} as is_deleted,
         {day_of("filename")} as source_date,
-        filename
+        filename,
+        row_number() over () as line_order
     from {csv(landing, "opportunities")}
 ),
 valid as (
@@ -418,7 +437,7 @@ valid as (
         and not (is_won and not is_closed)
     qualify row_number() over (
         partition by opportunity_id
-        order by system_modstamp desc nulls last, source_date desc, filename desc
+        order by system_modstamp desc nulls last, source_date desc, filename desc, line_order desc
     ) = 1
 )
 select

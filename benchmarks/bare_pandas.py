@@ -390,8 +390,8 @@ def win_rate(landing: Path, end: date) -> pd.DataFrame:
         (valid["close_date"] >= valid["created_at"].dt.normalize() - pd.Timedelta(days=1))
         & ~(valid["is_won"].astype(bool) & ~valid["is_closed"].astype(bool))
     ]
-    # newest SystemModstamp (missing last), then the newest export
-    newest_first = valid.sort_values(
+    # newest SystemModstamp (missing last), then the newest export, then the later line
+    newest_first = valid.iloc[::-1].sort_values(
         ["system_modstamp", "source_date", "filename"], ascending=False, na_position="last", kind="stable"
     )
     latest = newest_first.drop_duplicates("opportunity_id", keep="first")

@@ -38,21 +38,31 @@ from compare import compare, self_test  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
 CLI = str(VENV_BIN / "enablement-audit")
-# The CLI with the SQL models read from another folder (``--sql-dir``): a proposed change to a
-# model can be measured before it is applied. ``models.sql_dir`` is looked up at build time.
-CLI_WITH_SQL_DIR = (
-    "import sys; from pathlib import Path; import enablement_audit.models as models; "
-    "folder = Path(sys.argv.pop(1)); models.sql_dir = lambda: folder; "
+# The CLI with proposed changes applied, to measure them before they are in the package:
+# ``--sql-dir`` reads the SQL models from another folder (``models.sql_dir`` is looked up at
+# build time) and ``--patch FILE`` runs a Python file (which may replace package functions) in
+# the CLI's process before the command. Both are recorded with the result.
+CLI_WRAPPER = (
+    "import runpy, sys; from pathlib import Path; import enablement_audit.models as models; "
+    "sql_dir, patches = sys.argv.pop(1), sys.argv.pop(1); "
+    "models.sql_dir = (lambda: Path(sql_dir)) if sql_dir else models.sql_dir; "
+    "[runpy.run_path(p) for p in patches.split(',') if p]; "
     "sys.argv[0] = 'enablement-audit'; from enablement_audit.cli import entry; entry()"
 )
 SQL_DIR: Path | None = None
+PATCHES: list[Path] = []
 
 
 def cli() -> list[str]:
-    """The command that runs ``enablement-audit`` (with ``--sql-dir`` applied)."""
-    if SQL_DIR is None:
+    """The command that runs ``enablement-audit`` (with ``--sql-dir`` and ``--patch`` applied)."""
+    if SQL_DIR is None and not PATCHES:
         return [CLI]
-    return [sys.executable, "-c", CLI_WITH_SQL_DIR, str(SQL_DIR)]
+    patches = ",".join(str(p) for p in PATCHES)
+    return [sys.executable, "-c", CLI_WRAPPER, str(SQL_DIR or ""), patches]
+
+
+def shown_path(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 RESULTS_JSON = HERE / "results.json"
@@ -278,6 +288,13 @@ def say(message: str) -> None:
     print(f"[bench {datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
 
 
+def variant(result: dict[str, Any]) -> str:
+    """What the run changed in the package, if anything (``--sql-dir``, ``--patch``)."""
+    changes = [f"SQL from {result['sql_dir']}"] if result.get("sql_dir") else []
+    changes += [f"patch {p}" for p in result.get("patches") or []]
+    return f" ({'; '.join(changes)})" if changes else ""
+
+
 def write_results_md(results: list[dict[str, Any]]) -> None:
     """Rewrite the table part of RESULTS.md; keep the notes below the marker."""
     notes = ""
@@ -319,7 +336,7 @@ def write_results_md(results: list[dict[str, Any]]) -> None:
             f"| {'yes' if r['agreement']['ok'] else 'NO'} "
             f"| {load['pipeline_before']:.1f} / {load['pipeline_after']:.1f} "
             f"| {m['cores']} cores, {m['memory_gb']:.0f} GB | {r.get('commit', '')} "
-            f"| {r.get('note', '')}{' (SQL from ' + r['sql_dir'] + ')' if r.get('sql_dir') else ''} |"
+            f"| {r.get('note', '')}{variant(r)} |"
         )
     lines += ["", "Machines:", ""]
     for description in dict.fromkeys(
@@ -354,9 +371,18 @@ def main() -> None:
         help="build with the SQL models in this folder instead of the package's sql/ "
         "(to measure a proposed model change before it is applied; recorded with the result)",
     )
+    parser.add_argument(
+        "--patch",
+        type=Path,
+        action="append",
+        default=[],
+        help="a Python file run in every CLI process before the command (to measure a proposed "
+        "code change before it is applied; recorded with the result); may be repeated",
+    )
     args = parser.parse_args()
-    global SQL_DIR
+    global SQL_DIR, PATCHES
     SQL_DIR = args.sql_dir.resolve() if args.sql_dir else None
+    PATCHES = [p.resolve() for p in args.patch]
 
     landing, manifest, generate_s = landing_for(args.scale, args.seed, args.end, args.regenerate)
     start = date.fromisoformat(manifest["start"])
@@ -462,9 +488,8 @@ def main() -> None:
         "machine": machine(),
         "commit": git_commit(),
         "note": args.note,
-        "sql_dir": str(SQL_DIR.relative_to(ROOT))
-        if SQL_DIR and SQL_DIR.is_relative_to(ROOT)
-        else SQL_DIR and str(SQL_DIR),
+        "sql_dir": shown_path(SQL_DIR) if SQL_DIR else None,
+        "patches": [shown_path(p) for p in PATCHES],
     }
     history = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else []
     history.append(result)
