@@ -148,13 +148,11 @@ qualify row_number() over (
 create temp table content_event as
 with raw as (
     select
-        event_id, occurred_at, user_email, asset_id, action, duration_seconds, filename,
-        row_number() over () as line_order
+        event_id, occurred_at, user_email, asset_id, action, duration_seconds, filename
     from {csv(landing, "content_activity")}
     union all by name
     select
-        event_id, occurred_at, user_email, asset_id, action, duration_seconds, filename,
-        row_number() over () as line_order
+        event_id, occurred_at, user_email, asset_id, action, duration_seconds, filename
     from {content_json}
 ),
 typed as (
@@ -166,8 +164,7 @@ typed as (
         lower({txt("action")}) as action,
         {txt("duration_seconds")} as raw_duration,
         {whole("duration_seconds")} as duration_seconds,
-        filename,
-        line_order
+        filename
     from raw
 )
 select event_id, occurred_at, user_email
@@ -179,7 +176,7 @@ where
     and asset_id is not null
     and action in ('view', 'download', 'share', 'present', 'copy_link', 'customer_view')
     and (raw_duration is null or duration_seconds >= 0)
-qualify row_number() over (partition by event_id order by filename, line_order) = 1;
+qualify row_number() over (partition by event_id order by filename) = 1;
 
 create temp table signin as
 with okta as (
@@ -190,8 +187,7 @@ with okta as (
         upper({txt("outcome.result")}) as result,
         lower({txt("actor.alternateId")}) as login,
         list_filter(target, lambda t: t.type = 'AppInstance')[1] as app,
-        filename,
-        row_number() over () as line_order
+        filename
     from {okta_json}
 ),
 okta_valid as (
@@ -201,7 +197,7 @@ okta_valid as (
         event_id is not null and published_at is not null and event_type is not null
         and year(published_at) between 1970 and 2100
         and (event_type <> 'user.authentication.sso' or (login is not null and app is not null))
-    qualify row_number() over (partition by event_id order by filename, line_order) = 1
+    qualify row_number() over (partition by event_id order by filename) = 1
 ),
 sf as (
     select
@@ -209,8 +205,7 @@ sf as (
         {txt('"UserId"')} as user_id,
         {ts('"LoginTime"')} as login_at,
         {txt('"Status"')} as status,
-        filename,
-        row_number() over () as line_order
+        filename
     from {csv(landing, "sf_login_history")}
 ),
 sf_valid as (
@@ -219,7 +214,7 @@ sf_valid as (
     where
         login_id is not null and user_id is not null and status is not null
         and login_at is not null and year(login_at) between 1970 and 2100
-    qualify row_number() over (partition by login_id order by filename, line_order) = 1
+    qualify row_number() over (partition by login_id order by filename) = 1
 ),
 unioned as (
     select 'okta' as source, 'login' as kind, {txt("app.displayName")} as tool, published_at as signed_in_at,

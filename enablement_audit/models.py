@@ -252,10 +252,13 @@ def _materialize(conn: Connection, schema: str, model: Model, params: Mapping[st
         _execute(conn, f"drop table if exists {target} cascade")
         _execute(conn, f"create table {target} as {select}", bound)
         return
-    exists = sa.inspect(conn).has_table(model.name, schema=schema)
-    if not exists:
-        _execute(conn, f"create table {target} as select * from ({select}) as m where 1 = 0", bound)  # noqa: S608
     in_window = "week_start >= :week_lo and week_start < :week_hi"
+    if not sa.inspect(conn).has_table(model.name, schema=schema):
+        # Created with its window's rows at once: DuckDB 2.0.0 mis-reads a table created empty
+        # and then filled with more than one row group in the same connection (equality and
+        # join filters find nothing), which at scale M left every tool seat unassigned.
+        _execute(conn, f"create table {target} as select * from ({select}) as m where {in_window}", params)  # noqa: S608
+        return
     _execute(conn, f"delete from {target} where {in_window}", params)  # noqa: S608
     _execute(conn, f"insert into {target} select * from ({select}) as m where {in_window}", params)  # noqa: S608
 

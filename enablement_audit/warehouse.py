@@ -59,6 +59,11 @@ def run_sql(conn: Connection, sql: str, params: dict[str, Any] | None = None) ->
     return conn.execute(sa.text(sql), params or {})
 
 
+DUCKDB_MEMORY_LIMIT = "1500MB"
+"""DuckDB's own default is 80% of the machine's memory; capped, big joins spill to disk instead.
+A ``memory_limit`` in the URL's query (``duckdb:///w.duckdb?memory_limit=8GB``) overrides it."""
+
+
 def create_warehouse_engine(url: str) -> Engine:
     """An engine for ``url``; for an embedded DuckDB file, its folder is created first."""
     parsed = sa.engine.make_url(url)
@@ -66,11 +71,13 @@ def create_warehouse_engine(url: str) -> Engine:
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(parsed, future=True)
     if parsed.drivername.startswith("duckdb"):
+        memory_limit = parsed.query.get("memory_limit", DUCKDB_MEMORY_LIMIT)
 
         @sa.event.listens_for(engine, "connect")
-        def _quiet(dbapi_connection: Any, _record: Any) -> None:
+        def _configure(dbapi_connection: Any, _record: Any) -> None:
             # DuckDB draws a progress bar on stdout for long queries; the CLI has its own output.
             dbapi_connection.execute("set enable_progress_bar = false")
+            dbapi_connection.execute("set memory_limit = ?", [memory_limit])
 
     return engine
 

@@ -14,7 +14,7 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import PurePosixPath
@@ -360,6 +360,33 @@ class _LineRecorder:
         return text
 
 
+def csv_positions(
+    path: str, header: Sequence[str], fields: Mapping[str, CsvField], mapping: ColumnMapping
+) -> dict[str, int | None]:
+    """Where each field is in a header row (matched ignoring case, spaces and underscores, a
+    mapping's vendor names first); :class:`SourceFileError` when a required column is missing."""
+    header_index = {normalize_header(h): i for i, h in enumerate(header)}
+    positions: dict[str, int | None] = {}
+    missing: list[str] = []
+    for name, spec in fields.items():
+        wanted = [mapping.columns[name]] if name in mapping.columns else [spec.header]
+        wanted += list(spec.aliases)
+        found = next((header_index[k] for k in map(normalize_header, wanted) if k in header_index), None)
+        positions[name] = found
+        must_have = spec.required if spec.header_required is None else spec.header_required
+        if found is None and must_have and name not in mapping.constants:
+            missing.append(wanted[0])
+    if missing:
+        found = ", ".join(header)
+        found = found if len(found) <= 300 else found[:297] + "..."
+        raise SourceFileError(
+            path,
+            f"line 1: missing required column(s) {', '.join(missing)}; found {found}"
+            " (a vendor export needs a column-mapping file)",
+        )
+    return positions
+
+
 def iter_csv(
     source: SourceFile, fields: Mapping[str, CsvField]
 ) -> Iterator[tuple[int, str, dict[str, str | None]] | Reject]:
@@ -385,25 +412,7 @@ def iter_csv(
         )
     if not any(h.strip() for h in header):
         raise SourceFileError(source.path, "line 1: the header row is blank: expected column names")
-    header_index = {normalize_header(h): i for i, h in enumerate(header)}
-    positions: dict[str, int | None] = {}
-    missing: list[str] = []
-    for name, spec in fields.items():
-        wanted = [mapping.columns[name]] if name in mapping.columns else [spec.header]
-        wanted += list(spec.aliases)
-        found = next((header_index[k] for k in map(normalize_header, wanted) if k in header_index), None)
-        positions[name] = found
-        must_have = spec.required if spec.header_required is None else spec.header_required
-        if found is None and must_have and name not in mapping.constants:
-            missing.append(wanted[0])
-    if missing:
-        found = ", ".join(header)
-        found = found if len(found) <= 300 else found[:297] + "..."
-        raise SourceFileError(
-            source.path,
-            f"line 1: missing required column(s) {', '.join(missing)}; found {found}"
-            " (a vendor export needs a column-mapping file)",
-        )
+    positions = csv_positions(source.path, header, fields, mapping)
     width = len(header)
     line = 1
     while True:
@@ -436,13 +445,20 @@ def iter_csv(
                 reason += f"; the row runs over lines {start}-{line}, so a quote may be left open"
             yield Reject(start, raw, "malformed_row", reason)
             continue
-        record: dict[str, str | None] = {}
-        for name, pos in positions.items():
-            text = cells[pos].strip() if pos is not None else mapping.constants.get(name, "")
-            if text:
-                text = mapping.translate(name, text)
-            record[name] = text or None
-        yield start, raw, record
+        yield start, raw, csv_record(cells, positions, mapping)
+
+
+def csv_record(
+    cells: Sequence[str], positions: Mapping[str, int | None], mapping: ColumnMapping
+) -> dict[str, str | None]:
+    """One row's ``{field: text or None}``: cells trimmed, vendor values translated, constants filled."""
+    record: dict[str, str | None] = {}
+    for name, pos in positions.items():
+        text = cells[pos].strip() if pos is not None else mapping.constants.get(name, "")
+        if text:
+            text = mapping.translate(name, text)
+        record[name] = text or None
+    return record
 
 
 def parse_record(record: Mapping[str, str | None], fields: Mapping[str, CsvField]) -> dict[str, Any]:
@@ -466,32 +482,39 @@ def parse_record(record: Mapping[str, str | None], fields: Mapping[str, CsvField
     return values
 
 
+@dataclass(frozen=True)
+class CsvReader:
+    """The reader of a plain CSV source: parse each field, then ``check`` the row (raise
+    :class:`FieldError` for a rule across fields), then ``derive`` extra columns. ``row`` is
+    that per-row step alone, which the loader's native path uses for the rows it does not
+    settle in SQL."""
+
+    fields: Mapping[str, CsvField]
+    check: Callable[[dict[str, Any]], None] | None = None
+    derive: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+
+    def __call__(self, source: SourceFile) -> Iterator[Parsed | Reject]:
+        for item in iter_csv(source, self.fields):
+            yield item if isinstance(item, Reject) else self.row(*item)
+
+    def row(self, line: int, raw: str, record: Mapping[str, str | None]) -> Parsed | Reject:
+        try:
+            values = parse_record(record, self.fields)
+            if self.check is not None:
+                self.check(values)
+            if self.derive is not None:
+                values.update(self.derive(values))
+        except FieldError as exc:
+            return Reject(line, raw, exc.rule, f"{exc.field_name}: {exc.message}")
+        return Parsed(line, values)
+
+
 def csv_reader(
     fields: Mapping[str, CsvField],
     check: Callable[[dict[str, Any]], None] | None = None,
     derive: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
-) -> Reader:
-    """A reader for a plain CSV source: parse each field, then ``check`` the row (raise
-    :class:`FieldError` for a rule across fields), then ``derive`` extra columns."""
-
-    def read(source: SourceFile) -> Iterator[Parsed | Reject]:
-        for item in iter_csv(source, fields):
-            if isinstance(item, Reject):
-                yield item
-                continue
-            line, raw, record = item
-            try:
-                values = parse_record(record, fields)
-                if check is not None:
-                    check(values)
-                if derive is not None:
-                    values.update(derive(values))
-            except FieldError as exc:
-                yield Reject(line, raw, exc.rule, f"{exc.field_name}: {exc.message}")
-                continue
-            yield Parsed(line, values)
-
-    return read
+) -> CsvReader:
+    return CsvReader(fields, check, derive)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -606,29 +629,29 @@ def _json_problem(text: str, value: Any) -> tuple[str, str] | None:
 def _iter_json_lines(handle: IO[bytes]) -> Iterator[tuple[int, str, Any] | Reject]:
     for number, line in enumerate(decode_lines(handle), start=1):
         text = line.strip()
-        if not text:
-            continue
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError as exc:
-            yield Reject(
-                number, _storable(text), "bad_json", f"line is not valid JSON: {exc.msg} (column {exc.colno})"
-            )
-            continue
-        except RecursionError:
-            yield Reject(
-                number, _storable(text), "bad_json", f"line is nested more than {MAX_JSON_DEPTH} levels deep"
-            )
-            continue
-        except ValueError as exc:  # e.g. an integer longer than Python converts (4300 digits)
-            detail = str(exc).split(":")[0]
-            yield Reject(number, _storable(text), "bad_json", f"line cannot be read as JSON: {detail}")
-            continue
-        problem = _json_problem(text, value)
-        if problem is not None:
-            yield Reject(number, _storable(text), problem[0], f"line {problem[1]}")
-            continue
-        yield number, text, value
+        if text:
+            yield json_line(number, text)
+
+
+def json_line(number: int, text: str) -> tuple[int, str, Any] | Reject:
+    """One non-blank line of JSON Lines (already stripped) as ``(line, text, value)`` or a reject."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return Reject(
+            number, _storable(text), "bad_json", f"line is not valid JSON: {exc.msg} (column {exc.colno})"
+        )
+    except RecursionError:
+        return Reject(
+            number, _storable(text), "bad_json", f"line is nested more than {MAX_JSON_DEPTH} levels deep"
+        )
+    except ValueError as exc:  # e.g. an integer longer than Python converts (4300 digits)
+        detail = str(exc).split(":")[0]
+        return Reject(number, _storable(text), "bad_json", f"line cannot be read as JSON: {detail}")
+    problem = _json_problem(text, value)
+    if problem is not None:
+        return Reject(number, _storable(text), problem[0], f"line {problem[1]}")
+    return number, text, value
 
 
 def _storable(text: str) -> str:

@@ -108,26 +108,21 @@ def _first_character(source: SourceFile, chunk_size: int = 4096) -> bytes:
 def _read_activity_json(source: SourceFile) -> Iterator[Parsed | Reject]:
     mapping = source.mapping or ColumnMapping()
     for item in iter_json_records(source):
-        if isinstance(item, Reject):
-            yield item
-            continue
-        line, raw, obj = item
-        if not isinstance(obj, dict):
-            yield Reject(
-                line,
-                raw,
-                "not_an_object",
-                f"event: expected a JSON object, found {type(obj).__name__}",
-            )
-            continue
-        try:
-            values = parse_record(json_record(obj, ACTIVITY_FIELDS, mapping), ACTIVITY_FIELDS)
-            _check_activity(values)
-            values.update(_derive_activity(values))
-        except FieldError as exc:
-            yield Reject(line, raw, exc.rule, f"{exc.field_name}: {exc.message}")
-            continue
-        yield Parsed(line, values)
+        yield item if isinstance(item, Reject) else activity_json_row(*item, mapping=mapping)
+
+
+def activity_json_row(line: int, raw: str, obj: Any, mapping: ColumnMapping | None = None) -> Parsed | Reject:
+    """One parsed JSON value of an activity file as a row, or the reject saying why it is not one."""
+    if not isinstance(obj, dict):
+        found = type(obj).__name__
+        return Reject(line, raw, "not_an_object", f"event: expected a JSON object, found {found}")
+    try:
+        values = parse_record(json_record(obj, ACTIVITY_FIELDS, mapping or ColumnMapping()), ACTIVITY_FIELDS)
+        _check_activity(values)
+        values.update(_derive_activity(values))
+    except FieldError as exc:
+        return Reject(line, raw, exc.rule, f"{exc.field_name}: {exc.message}")
+    return Parsed(line, values)
 
 
 def json_record(

@@ -155,19 +155,18 @@ def event_values(event: Mapping[str, Any]) -> dict[str, Any]:
 def read_okta(source: SourceFile) -> Iterator[Parsed | Reject]:
     """Stream one System Log file (JSON array, JSON Lines or one object) as rows and rejects."""
     for item in iter_json_records(source):
-        if isinstance(item, Reject):
-            yield item
-            continue
-        line, raw, event = item
-        if not isinstance(event, dict):
-            yield Reject(line, raw, "not_an_object", f"event: {_show(event)} is not a JSON object")
-            continue
-        try:
-            values = event_values(event)
-        except FieldError as exc:
-            yield Reject(line, raw, exc.rule, f"{exc.field_name}: {exc.message}")
-            continue
-        yield Parsed(line, values)
+        yield item if isinstance(item, Reject) else event_row(*item)
+
+
+def event_row(line: int, raw: str, event: Any) -> Parsed | Reject:
+    """One parsed JSON value as a row, or the reject saying why it is not one."""
+    if not isinstance(event, dict):
+        return Reject(line, raw, "not_an_object", f"event: {_show(event)} is not a JSON object")
+    try:
+        values = event_values(event)
+    except FieldError as exc:
+        return Reject(line, raw, exc.rule, f"{exc.field_name}: {exc.message}")
+    return Parsed(line, values)
 
 
 OKTA = SourceSpec(

@@ -50,21 +50,44 @@ tool_week_data as (
     inner join week on week.week_start = signin.week_start
 ),
 
-seat_signin as (
+seat_signin_day as (
+    -- the assignee's own sign-in days: matched by the CRM user, or by the login itself; two
+    -- equi-joins (an OR in the join condition makes the engine compare every seat-week with
+    -- every sign-in to the tool)
     select
         seat_week.tool,
         seat_week.user_email,
         seat_week.week_start,
-        count(distinct signin.activity_date) as signin_days_28d,
-        count(distinct case when signin.activity_date >= seat_week.week_start then signin.activity_date end)
-            as signin_days_week
+        signin.activity_date
     from seat_week
     inner join signin
         on
             signin.tool = seat_week.tool
+            and signin.rep_id = seat_week.rep_id
             and signin.activity_date between seat_week.week_start - 21 and seat_week.week_start + 6
-            and (signin.rep_id = seat_week.rep_id or signin.external_id = seat_week.user_email)
-    group by seat_week.tool, seat_week.user_email, seat_week.week_start
+    union all
+    select
+        seat_week.tool,
+        seat_week.user_email,
+        seat_week.week_start,
+        signin.activity_date
+    from seat_week
+    inner join signin
+        on
+            signin.tool = seat_week.tool
+            and signin.external_id = seat_week.user_email
+            and signin.activity_date between seat_week.week_start - 21 and seat_week.week_start + 6
+),
+
+seat_signin as (
+    select
+        tool,
+        user_email,
+        week_start,
+        count(distinct activity_date) as signin_days_28d,
+        count(distinct case when activity_date >= week_start then activity_date end) as signin_days_week
+    from seat_signin_day
+    group by tool, user_email, week_start
 ),
 
 joined as (

@@ -95,7 +95,7 @@ def test_assignments_load_typed_rows_and_quarantine_bad_ones(warehouse, tmp_path
         "quarantined": 4,
         "duplicates": 1,
     }
-    assert table_rows(warehouse, "raw_licence_assignment", ASSIGNMENT_COLUMNS) == [
+    assert table_rows(warehouse, "raw_licence_assignment", ASSIGNMENT_COLUMNS, order="1, 2") == [
         ("Gong", "ann.lee@example.com", datetime(2026, 1, 5, 9), datetime(2026, 9, 1), 8),
         ("Gong", "bob@example.com", datetime(2026, 1, 5, 9), datetime(2026, 6, 30, 17), 3),
     ]
