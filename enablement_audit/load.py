@@ -260,15 +260,17 @@ def _stage_row(
 
 
 def _create_stage(conn: Connection, raw: sa.Table) -> sa.Table:
+    """A temporary table of the raw table's columns plus ``file_seq``, declared column by column:
+    DuckDB 2.0.0 mis-reads a table made empty by ``CREATE TABLE AS ... WHERE false`` once it
+    holds more than one row group (joins and window functions over it find no rows)."""
     name = f"stage_{raw.name}"
     run_sql(conn, f"drop table if exists {quote_identifier(name)}")
-    run_sql(
-        conn,
-        f"create temporary table {quote_identifier(name)} as "  # noqa: S608
-        f"select raw.*, cast(null as bigint) as file_seq from {qualified_name(raw)} as raw where false",
-    )
     columns = [sa.Column(c.name, c.type) for c in raw.columns]
-    return sa.Table(name, sa.MetaData(), *columns, sa.Column("file_seq", sa.BigInteger))
+    stage = sa.Table(
+        name, sa.MetaData(), *columns, sa.Column("file_seq", sa.BigInteger), prefixes=["TEMPORARY"]
+    )
+    stage.create(conn)
+    return stage
 
 
 def _merge(
