@@ -130,14 +130,18 @@ def build_order(models: Mapping[str, Model]) -> list[str]:
     return list(sorter.static_order())
 
 
+# SQL, not HTML: only quoted identifiers and the macros' SQL are rendered in, never a value
+# (values are bound parameters), so HTML escaping would only corrupt the SQL.
+_SQL_TEMPLATES = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
+
+
 def render(model: Model, schema: str, dialect: str) -> str:
     """The model's SQL for ``dialect`` with ``ref``/``source`` resolved to qualified names."""
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)  # SQL, not HTML
 
     def qualified(name: str) -> str:
         return f"{quote_identifier(schema)}.{quote_identifier(name)}"
 
-    template = env.from_string(model.template)
+    template = _SQL_TEMPLATES.from_string(model.template)
     return template.render(ref=qualified, source=qualified, dialect=dialect, **MACROS)
 
 

@@ -486,8 +486,7 @@ def parse_record(record: Mapping[str, str | None], fields: Mapping[str, CsvField
 class CsvReader:
     """The reader of a plain CSV source: parse each field, then ``check`` the row (raise
     :class:`FieldError` for a rule across fields), then ``derive`` extra columns. ``row`` is
-    that per-row step alone, which the loader's native path uses for the rows it does not
-    settle in SQL."""
+    that step for one record."""
 
     fields: Mapping[str, CsvField]
     check: Callable[[dict[str, Any]], None] | None = None
@@ -509,12 +508,7 @@ class CsvReader:
         return Parsed(line, values)
 
 
-def csv_reader(
-    fields: Mapping[str, CsvField],
-    check: Callable[[dict[str, Any]], None] | None = None,
-    derive: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
-) -> CsvReader:
-    return CsvReader(fields, check, derive)
+csv_reader = CsvReader
 
 
 # ---------------------------------------------------------------------------------------------

@@ -35,7 +35,25 @@ COPY_CHUNK = 1024 * 1024
 
 
 # ---------------------------------------------------------------------------------------------
-# Retries
+# Errors and retries
+
+
+class PullError(RuntimeError):
+    """A pull failed; the message names the URL, the status and what to do. ``resumable``
+    errors (retries exhausted) leave a watermark the next pull continues from."""
+
+    def __init__(self, message: str, *, resumable: bool = False) -> None:
+        super().__init__(message)
+        self.resumable = resumable
+
+
+class Transient(Exception):
+    """An answer worth retrying: 429, 5xx, a connection error or a timeout. ``hint`` is what the
+    server said about when to try again, in the API's own terms, if it said anything."""
+
+    def __init__(self, message: str, hint: float | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
 
 
 def retrying(
@@ -43,10 +61,9 @@ def retrying(
     sleep: Callable[[float], None],
     max_retries: int,
     wait: Callable[[tenacity.RetryCallState], float],
-    transient: type[BaseException],
     label: str,
 ) -> tenacity.Retrying:
-    """Retry ``transient`` errors ``max_retries`` times, waiting ``wait`` between attempts and
+    """Retry :class:`Transient` errors ``max_retries`` times, waiting ``wait`` between attempts and
     logging each retry as ``<label>: <error>; retrying in <s> s (attempt <n>)``."""
 
     def log_retry(retry_state: tenacity.RetryCallState) -> None:
@@ -60,7 +77,7 @@ def retrying(
         sleep=sleep,
         stop=tenacity.stop_after_attempt(max_retries + 1),
         wait=wait,
-        retry=tenacity.retry_if_exception_type(transient),
+        retry=tenacity.retry_if_exception_type(Transient),
         before_sleep=log_retry,
         reraise=True,
     )

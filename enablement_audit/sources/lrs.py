@@ -34,7 +34,9 @@ import tenacity
 
 from enablement_audit.sources.http import (
     Instant,
+    PullError,
     ResumablePull,
+    Transient,
     file_time,
     instant,
     query_time,
@@ -51,21 +53,8 @@ MAX_BACKOFF = 60.0
 MAX_RETRY_AFTER = 300.0
 
 
-class LrsError(RuntimeError):
-    """The statements could not be pulled; the message names the URL, the status and what to do.
-    ``resumable`` errors (retries exhausted) leave a watermark the next pull continues from."""
-
-    def __init__(self, message: str, *, resumable: bool = False) -> None:
-        super().__init__(message)
-        self.resumable = resumable
-
-
-class _Transient(Exception):
-    """An answer worth retrying: 429, 5xx, a connection error or a timeout."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
+class LrsError(PullError):
+    """The statements could not be pulled (see :class:`PullError`)."""
 
 
 def pull_statements(
@@ -106,7 +95,7 @@ def pull_statements(
     base = endpoint.rstrip("/")
     origin = urlsplit(base)[:2]
     headers = {"X-Experience-API-Version": version, "Accept": "application/json"}
-    retry = retrying(sleep=sleep, max_retries=max_retries, wait=_wait, transient=_Transient, label=SOURCE)
+    retry = retrying(sleep=sleep, max_retries=max_retries, wait=_wait, label=SOURCE)
     own_session = session is None
     http = session or requests.Session()
     request = _Request(http, retry, (username, password), headers, timeout)
@@ -208,7 +197,7 @@ class _Request:
     def get(self, url: str, params: dict[str, Any] | None) -> requests.Response:
         try:
             return self.retrying(self._once, url, params)
-        except _Transient as exc:
+        except Transient as exc:
             attempts = self.retrying.statistics.get("attempt_number", 1)
             message = self._redact(f"{exc}; gave up after {attempts} attempts")
             raise LrsError(message, resumable=True) from None
@@ -220,18 +209,18 @@ class _Request:
             )
         except (requests.ConnectionError, requests.Timeout) as exc:
             message = f"LRS GET {safe_url(url)}: {type(exc).__name__}: {exc}"
-            raise _Transient(self._redact(message)) from None
+            raise Transient(self._redact(message)) from None
         status = response.status_code
         shown = safe_url(response.url)
         if status == 429:
-            raise _Transient(
+            raise Transient(
                 f"LRS GET {shown} answered HTTP 429 (rate limited)",
-                retry_after=_retry_after(response.headers.get("Retry-After")),
+                hint=_retry_after(response.headers.get("Retry-After")),
             )
         if status >= 500:
-            raise _Transient(
+            raise Transient(
                 f"LRS GET {shown} answered HTTP {status} {response.reason}",
-                retry_after=_retry_after(response.headers.get("Retry-After")),
+                hint=_retry_after(response.headers.get("Retry-After")),
             )
         if status >= 400:
             raise LrsError(self._redact(_client_error(response)))
@@ -273,8 +262,8 @@ def _wait(retry_state: tenacity.RetryCallState) -> float:
     """The server's ``Retry-After`` when it gave one (at most 5 minutes), else exponential
     backoff (1, 2, 4 ... seconds, at most a minute)."""
     error = retry_state.outcome.exception() if retry_state.outcome else None
-    if isinstance(error, _Transient) and error.retry_after is not None:
-        return min(MAX_RETRY_AFTER, max(0.0, error.retry_after))
+    if isinstance(error, Transient) and error.hint is not None:
+        return min(MAX_RETRY_AFTER, max(0.0, error.hint))
     return tenacity.wait_exponential(multiplier=1, min=1, max=MAX_BACKOFF)(retry_state)
 
 

@@ -29,7 +29,9 @@ import tenacity
 
 from enablement_audit.sources.http import (
     Instant,
+    PullError,
     ResumablePull,
+    Transient,
     file_time,
     instant,
     query_time,
@@ -46,21 +48,8 @@ MAX_RATE_LIMIT_WAIT = 120.0
 MAX_BACKOFF = 30.0
 
 
-class OktaApiError(RuntimeError):
-    """The System Log could not be pulled; the message names the URL and what to do.
-    ``resumable`` errors (retries exhausted) leave a watermark the next pull continues from."""
-
-    def __init__(self, message: str, *, resumable: bool = False) -> None:
-        super().__init__(message)
-        self.resumable = resumable
-
-
-class _Transient(Exception):
-    """An answer worth retrying (429, 5xx, connection error, timeout)."""
-
-    def __init__(self, message: str, reset: float | None = None) -> None:
-        super().__init__(message)
-        self.reset = reset
+class OktaApiError(PullError):
+    """The System Log could not be pulled (see :class:`PullError`)."""
 
 
 def pull_logs(
@@ -100,9 +89,7 @@ def pull_logs(
     base = org_url.rstrip("/")
     origin = urlsplit(base)[:2]
     headers = {"Authorization": f"SSWS {token}", "Accept": "application/json"}
-    retry = retrying(
-        sleep=sleep, max_retries=max_retries, wait=_RetryWait(now), transient=_Transient, label=SOURCE
-    )
+    retry = retrying(sleep=sleep, max_retries=max_retries, wait=_RetryWait(now), label=SOURCE)
     own_session = session is None
     http = session or requests.Session()
     files = ResumablePull(
@@ -179,7 +166,7 @@ def _fetch(
 ) -> requests.Response:
     try:
         return retrying(_get_once, http, url, params, headers, timeout, token)
-    except _Transient as exc:
+    except Transient as exc:
         attempts = retrying.statistics.get("attempt_number", 1)
         message = _redact(f"{exc}; gave up after {attempts} attempts", token)
         raise OktaApiError(message, resumable=True) from None
@@ -196,15 +183,15 @@ def _get_once(
     try:
         response = http.get(url, params=params, headers=headers, timeout=timeout)
     except (requests.ConnectionError, requests.Timeout) as exc:
-        raise _Transient(_redact(f"Okta API GET {url}: {type(exc).__name__}: {exc}", token)) from None
+        raise Transient(_redact(f"Okta API GET {url}: {type(exc).__name__}: {exc}", token)) from None
     status = response.status_code
     if status == 429:
-        raise _Transient(
+        raise Transient(
             f"Okta API GET {response.url} answered HTTP 429 (rate limited)",
-            reset=_number(response.headers.get("X-Rate-Limit-Reset")),
+            hint=_number(response.headers.get("X-Rate-Limit-Reset")),
         )
     if status >= 500:
-        raise _Transient(f"Okta API GET {response.url} answered HTTP {status} {response.reason}")
+        raise Transient(f"Okta API GET {response.url} answered HTTP {status} {response.reason}")
     if status >= 400:
         raise OktaApiError(_redact(_client_error(response), token))
     return response
@@ -248,8 +235,8 @@ class _RetryWait:
 
     def __call__(self, retry_state: tenacity.RetryCallState) -> float:
         error = retry_state.outcome.exception() if retry_state.outcome else None
-        if isinstance(error, _Transient) and error.reset is not None:
-            return min(MAX_RATE_LIMIT_WAIT, max(MIN_RATE_LIMIT_WAIT, error.reset - self.now()))
+        if isinstance(error, Transient) and error.hint is not None:
+            return min(MAX_RATE_LIMIT_WAIT, max(MIN_RATE_LIMIT_WAIT, error.hint - self.now()))
         return self.backoff(retry_state)
 
 
