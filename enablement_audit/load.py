@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -20,7 +20,7 @@ import fsspec
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from enablement_audit.sources import SOURCES
+from enablement_audit.sources import SOURCES, native
 from enablement_audit.sources.base import (
     ColumnMapping,
     Parsed,
@@ -28,12 +28,12 @@ from enablement_audit.sources.base import (
     SourceFile,
     SourceFileError,
     SourceSpec,
-    row_hash,
 )
 from enablement_audit.warehouse import (
     LOAD_COLUMNS,
     Warehouse,
     insert_rows,
+    is_duckdb,
     qualified_name,
     quote_identifier,
     run_sql,
@@ -163,9 +163,18 @@ def _load_batch(
     failures: dict[int, SourceFileError] = {}
     with warehouse.engine.begin() as conn:
         stage = _create_stage(conn, raw)
+        fast = None
+        if is_duckdb(conn) and native.Batch.applies(spec):
+            fast = native.Batch(conn.connection.driver_connection, spec, stage.name, run_id, started)
         for seq, source in enumerate(sources):
             try:
-                results[seq] = _stage_file(conn, warehouse, spec, stage, source, seq, run_id, started)
+                _clear_quarantine(conn, warehouse, spec.name, source.path)
+                if fast is not None and fast.add(seq, source):
+                    results[seq] = LoadResult(spec.name, files=1)
+                else:
+                    results[seq] = _stage_items(
+                        conn, warehouse, spec, stage, source, seq, run_id, started, spec.reader(source)
+                    )
             except SourceFileError as exc:
                 failures[seq] = exc
                 discard = f"delete from {quote_identifier(stage.name)} where file_seq = :seq"  # noqa: S608
@@ -173,6 +182,12 @@ def _load_batch(
                 _clear_quarantine(conn, warehouse, spec.name, source.path)
             if after_stage is not None:
                 after_stage(source.path)
+        if fast is not None:
+            for seq, read in fast.finish().items():
+                results[seq] = _stage_items(
+                    conn, warehouse, spec, stage, sources[seq], seq, run_id, started, read.leftovers
+                )
+                results[seq].read += read.staged
         counts, conflicts = _merge(conn, spec, raw, stage)
         for (seq, disposition), count in counts.items():
             if disposition == "load":
@@ -200,7 +215,7 @@ def _load_batch(
     return total, list(failures.values())
 
 
-def _stage_file(
+def _stage_items(
     conn: Connection,
     warehouse: Warehouse,
     spec: SourceSpec,
@@ -209,14 +224,14 @@ def _stage_file(
     seq: int,
     run_id: str,
     loaded_at: Any,
+    items: Iterable[Parsed | Reject],
 ) -> LoadResult:
     """Stream one file's rows into the stage and its rejects into ``quarantine``."""
     result = LoadResult(spec.name, files=1)
     columns = [*spec.column_names, *(c.name for c in LOAD_COLUMNS), "file_seq"]
-    _clear_quarantine(conn, warehouse, spec.name, source.path)
     rows: list[tuple[Any, ...]] = []
     rejects: list[Reject] = []
-    for item in spec.reader(source):
+    for item in items:
         result.read += 1
         if isinstance(item, Reject):
             rejects.append(item)
@@ -246,17 +261,18 @@ def _clear_quarantine(conn: Connection, warehouse: Warehouse, source: str, path:
 def _stage_row(
     spec: SourceSpec, item: Parsed, source: SourceFile, run_id: str, loaded_at: Any
 ) -> tuple[Any, ...]:
-    values = item.values
-    content = tuple(values.get(c) for c in spec.column_names)
-    return (
-        *content,
-        source.path,
-        item.line,
-        source.file_date,
-        row_hash(values, spec.column_names),
-        run_id,
-        loaded_at,
-    )
+    content = tuple(item.values.get(c) for c in spec.column_names)
+    return (*content, source.path, item.line, source.file_date, None, run_id, loaded_at)
+
+
+def _row_hash(columns: Sequence[str]) -> str:
+    """SQL for a fingerprint of a row's content, to tell a repeated delivery from a conflict:
+    each value as text with its length in front, so no two rows share one by accident."""
+    parts = []
+    for name in columns:
+        text = f"cast({quote_identifier(name)} as varchar)"
+        parts.append(f"coalesce(cast(length({text}) as varchar) || ':' || {text}, '~')")
+    return f"md5({' || '.join(parts)})"
 
 
 def _create_stage(conn: Connection, raw: sa.Table) -> sa.Table:
@@ -297,17 +313,22 @@ def _merge(
     join = " and ".join(f"t.{k} = r.{k}" for k in keys)
     first = f"over (partition by {partition} order by {order})"
     classified = quote_identifier(f"classified_{raw.name}")
+    others = ", ".join(quote_identifier(c.name) for c in raw.columns if c.name != "row_hash")
     # Identifiers above are validated; no value is placed in this text.
     sql = f"""
         create temporary table {classified} as
-        with ranked as (
+        with hashed as (
+            select {others}, {_row_hash(spec.column_names)} as row_hash, file_seq
+            from {quote_identifier(stage.name)}
+        ),
+        ranked as (
             select
                 s.*,
                 row_number() {first} as rank_in_batch,
                 first_value(s.row_hash) {first} as kept_hash,
                 first_value(s.source_file) {first} as kept_file,
                 first_value(s.source_line) {first} as kept_line
-            from {quote_identifier(stage.name)} as s
+            from hashed as s
         )
         select
             r.*,

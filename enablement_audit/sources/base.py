@@ -18,10 +18,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import PurePosixPath
-from typing import IO, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 import fsspec
 import yaml
+
+if TYPE_CHECKING:
+    from enablement_audit.sources.native import NativeCsv, NativeJson
 
 ColumnType = Literal["text", "int", "float", "bool", "date", "timestamp"]
 DAY_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -178,7 +181,8 @@ class SourceSpec:
     exports of current state: the newer landing day wins. Other sources are immutable events:
     the same key with the same content is a duplicate, with different content a conflict that
     goes to quarantine. ``post_load_sql`` runs after each file's merge, with ``{table}`` replaced
-    by the qualified raw table (xAPI voiding uses it).
+    by the qualified raw table (xAPI voiding uses it). ``native_csv`` and ``native_json`` put
+    the source on the loader's fast path (:mod:`enablement_audit.sources.native`).
     """
 
     name: str
@@ -190,6 +194,8 @@ class SourceSpec:
     version: str | None = None
     snapshot: bool = False
     post_load_sql: str | None = None
+    native_csv: NativeCsv | None = None
+    native_json: NativeJson | None = None
 
     @property
     def column_names(self) -> tuple[str, ...]:

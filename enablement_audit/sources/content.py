@@ -13,6 +13,7 @@ import codecs
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from enablement_audit.sources import native
 from enablement_audit.sources.base import (
     Column,
     ColumnMapping,
@@ -46,13 +47,16 @@ CATALOG_FIELDS = {
     "tags": CsvField("tags"),
 }
 
+_CATALOG_READER = csv_reader(CATALOG_FIELDS)
+
 CONTENT_CATALOG = SourceSpec(
     name="content_catalog",
     table="raw_content_asset",
     columns=csv_columns(CATALOG_FIELDS),
     key=("asset_id",),
     snapshot=True,
-    reader=csv_reader(CATALOG_FIELDS),
+    reader=_CATALOG_READER,
+    native_csv=native.NativeCsv(_CATALOG_READER),
     description="Content catalog export: one row per asset (live or archived)",
 )
 
@@ -158,12 +162,20 @@ def _scalar_text(header: str, value: Any) -> str:
     return str(value).strip()
 
 
+_NATIVE_ACTIVITY = native.NativeCsv(
+    _read_activity_csv,
+    checks=("duration_seconds is null or duration_seconds >= 0",),
+    derived={"is_customer_facing": f"action in {native.sql_list(CUSTOMER_FACING_ACTIONS)}"},
+)
+
 CONTENT_ACTIVITY = SourceSpec(
     name="content_activity",
     table="raw_content_event",
     columns=(*csv_columns(ACTIVITY_FIELDS), Column("is_customer_facing", "bool")),
     key=("event_id",),
     reader=read_activity,
+    native_csv=_NATIVE_ACTIVITY,
+    native_json=native.json_fields(_NATIVE_ACTIVITY, activity_json_row),
     description="Content activity events (CSV or JSON Lines; vendor exports via a mapping file)",
 )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from enablement_audit.sources import native
 from enablement_audit.sources.base import (
     CsvField,
     FieldError,
@@ -44,13 +45,19 @@ def _check_hr(values: dict[str, Any]) -> None:
         raise FieldError("fte", "bad_fte", f"{fte} is not between 0 and 1 (a full-time equivalent)")
 
 
+_HR_READER = csv_reader(HR_FIELDS, check=_check_hr)
+
 HR = SourceSpec(
     name="hr",
     table="raw_hr_status",
     columns=csv_columns(HR_FIELDS),
     key=("email", "status_start"),
     snapshot=True,
-    reader=csv_reader(HR_FIELDS, check=_check_hr),
+    reader=_HR_READER,
+    native_csv=native.NativeCsv(
+        _HR_READER,
+        checks=("status_end is null or status_end >= status_start", "fte is null or fte between 0 and 1"),
+    ),
     description="HR status export: one row per person per employment-status period",
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from enablement_audit.sources import native
 from enablement_audit.sources.base import (
     CsvField,
     FieldError,
@@ -74,13 +75,18 @@ def _check_assignment(values: dict[str, Any]) -> None:
         )
 
 
+_ASSIGNMENT_READER = csv_reader(ASSIGNMENT_FIELDS, check=_check_assignment)
+
 LICENCE_ASSIGNMENTS = SourceSpec(
     name="licence_assignments",
     table="raw_licence_assignment",
     columns=csv_columns(ASSIGNMENT_FIELDS),
     key=("tool", "user_email", "assigned_at"),
     snapshot=True,
-    reader=csv_reader(ASSIGNMENT_FIELDS, check=_check_assignment),
+    reader=_ASSIGNMENT_READER,
+    native_csv=native.NativeCsv(
+        _ASSIGNMENT_READER, checks=("unassigned_at is null or unassigned_at >= assigned_at",)
+    ),
     description="Licence assignments: one row per seat given to a user (open while not unassigned)",
 )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from enablement_audit.sources import native
 from enablement_audit.sources.base import (
     Column,
     CsvField,
@@ -42,13 +43,16 @@ def _user_derived(values: dict) -> dict:
     return {"email_sha1": mbox_sha1sum(values["email"])}
 
 
+_USER_READER = csv_reader(USER_FIELDS, derive=_user_derived)
+
 USERS = SourceSpec(
     name="users",
     table="raw_crm_user",
     columns=(*csv_columns(USER_FIELDS), *csv_columns({"email_sha1": CsvField("email_sha1")})),
     key=("user_id",),
     snapshot=True,
-    reader=csv_reader(USER_FIELDS, derive=_user_derived),
+    reader=_USER_READER,
+    native_csv=native.NativeCsv(_USER_READER, derived={"email_sha1": "sha1('mailto:' || email)"}),
     description="Salesforce User export: one row per CRM user (the rep key is Id)",
 )
 
@@ -96,13 +100,23 @@ def _check_opportunity(values: dict[str, Any]) -> None:
         raise FieldError("IsWon", "inconsistent_flags", "is true while IsClosed is false")
 
 
+_OPPORTUNITY_READER = csv_reader(OPPORTUNITY_FIELDS, check=_check_opportunity)
+
 OPPORTUNITIES = SourceSpec(
     name="opportunities",
     table="raw_crm_opportunity",
     columns=csv_columns(OPPORTUNITY_FIELDS),
     key=("opportunity_id",),
     version="system_modstamp",
-    reader=csv_reader(OPPORTUNITY_FIELDS, check=_check_opportunity),
+    reader=_OPPORTUNITY_READER,
+    native_csv=native.NativeCsv(
+        _OPPORTUNITY_READER,
+        checks=(
+            "amount is null or amount >= 0",
+            "close_date >= cast(created_at as date) - 1",
+            "not (is_won and not is_closed)",
+        ),
+    ),
     description="Salesforce Opportunity export: one row per deal, the newest SystemModstamp wins",
 )
 
@@ -120,13 +134,16 @@ def _check_quota(values: dict[str, Any]) -> None:
     _check_not_negative("QuotaAmount", values["quota_amount"])
 
 
+_QUOTA_READER = csv_reader(QUOTA_FIELDS, check=_check_quota)
+
 QUOTAS = SourceSpec(
     name="quotas",
     table="raw_crm_quota",
     columns=csv_columns(QUOTA_FIELDS),
     key=("quota_id",),
     snapshot=True,
-    reader=csv_reader(QUOTA_FIELDS, check=_check_quota),
+    reader=_QUOTA_READER,
+    native_csv=native.NativeCsv(_QUOTA_READER, checks=("quota_amount >= 0",)),
     description="Salesforce ForecastingQuota export: one row per owner and period start",
 )
 
@@ -146,12 +163,15 @@ def _login_derived(values: dict[str, Any]) -> dict[str, Any]:
     return {"is_success": values["status"].lower() == "success"}
 
 
+_LOGIN_READER = csv_reader(LOGIN_FIELDS, derive=_login_derived)
+
 LOGIN_HISTORY = SourceSpec(
     name="sf_login_history",
     table="raw_sf_login",
     columns=(*csv_columns(LOGIN_FIELDS), Column("is_success", "bool")),
     key=("login_id",),
-    reader=csv_reader(LOGIN_FIELDS, derive=_login_derived),
+    reader=_LOGIN_READER,
+    native_csv=native.NativeCsv(_LOGIN_READER, derived={"is_success": "lower(status) = 'success'"}),
     description="Salesforce LoginHistory export: one row per login attempt; Success is a sign-in",
 )
 
