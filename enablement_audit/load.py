@@ -157,105 +157,154 @@ def _load_batch(
     after_stage: Callable[[str], None] | None = None,
 ) -> tuple[LoadResult, list[SourceFileError]]:
     """Stage every file of the batch, merge them at once, record each file's counts."""
-    started = utcnow()
     raw = warehouse.raw_table(spec.table, spec.columns)
-    results: dict[int, LoadResult] = {}
-    failures: dict[int, SourceFileError] = {}
     with warehouse.engine.begin() as conn:
-        stage = _create_stage(conn, raw)
+        batch = _Batch(conn, warehouse, spec, raw, sources, run_id)
         fast = None
         if is_duckdb(conn) and native.Batch.applies(spec):
-            fast = native.Batch(conn.connection.driver_connection, spec, stage.name, run_id, started)
+            duck = conn.connection.driver_connection
+            fast = native.Batch(duck, spec, batch.stage.name, run_id, batch.started)
         for seq, source in enumerate(sources):
-            try:
-                _clear_quarantine(conn, warehouse, spec.name, source.path)
-                if fast is not None and fast.add(seq, source):
-                    results[seq] = LoadResult(spec.name, files=1)
-                else:
-                    results[seq] = _stage_items(
-                        conn, warehouse, spec, stage, source, seq, run_id, started, spec.reader(source)
-                    )
-            except SourceFileError as exc:
-                failures[seq] = exc
-                discard = f"delete from {quote_identifier(stage.name)} where file_seq = :seq"  # noqa: S608
-                run_sql(conn, discard, {"seq": seq})
-                _clear_quarantine(conn, warehouse, spec.name, source.path)
+            if fast is None or not fast.add(seq, source):
+                batch.read_whole(seq)
             if after_stage is not None:
                 after_stage(source.path)
         if fast is not None:
-            for seq, read in fast.finish().items():
-                results[seq] = _stage_items(
-                    conn, warehouse, spec, stage, sources[seq], seq, run_id, started, read.leftovers
-                )
-                results[seq].read += read.staged
-        counts, conflicts = _merge(conn, spec, raw, stage)
+            reads, handed_back = fast.finish()
+            for seq, read in reads.items():
+                batch.stage_items(seq, read.leftovers).read += read.staged
+            for seq in handed_back:
+                batch.read_whole(seq)
+        batch.flush()
+        counts, conflicts = _merge(conn, spec, raw, batch.stage)
+        results = batch.results
         for (seq, disposition), count in counts.items():
             if disposition == "load":
                 results[seq].loaded += count
             elif disposition == "duplicate":
                 results[seq].duplicates += count
         for seq, rejects in conflicts.items():
-            results[seq].quarantined += _quarantine(
-                conn, warehouse, spec.name, sources[seq].path, rejects, run_id
-            )
+            batch.quarantine(seq, rejects)
         if spec.post_load_sql:
             run_sql(conn, spec.post_load_sql.format(table=qualified_name(raw)))
-        run_sql(conn, f"drop table {quote_identifier(stage.name)}")
-        for seq, source in enumerate(sources):
-            if seq in failures:
-                failed = LoadResult(spec.name, failed_files=1)
-                _record_run(
-                    conn, warehouse, failed, source.path, run_id, "failed", failures[seq].message, started
-                )
-            else:
-                _record_run(conn, warehouse, results[seq], source.path, run_id, "ok", None, started)
-    total = LoadResult(spec.name, failed_files=len(failures))
+        run_sql(conn, f"drop table {quote_identifier(batch.stage.name)}")
+        batch.flush()
+        batch.record_runs()
+    total = LoadResult(spec.name)
     for result in results.values():
         total.add(result)
-    return total, list(failures.values())
+    return total, list(batch.failures.values())
 
 
-def _stage_items(
-    conn: Connection,
-    warehouse: Warehouse,
-    spec: SourceSpec,
-    stage: sa.Table,
-    source: SourceFile,
-    seq: int,
-    run_id: str,
-    loaded_at: Any,
-    items: Iterable[Parsed | Reject],
-) -> LoadResult:
-    """Stream one file's rows into the stage and its rejects into ``quarantine``."""
-    result = LoadResult(spec.name, files=1)
-    columns = [*spec.column_names, *(c.name for c in LOAD_COLUMNS), "file_seq"]
-    rows: list[tuple[Any, ...]] = []
-    rejects: list[Reject] = []
-    for item in items:
-        result.read += 1
-        if isinstance(item, Reject):
-            rejects.append(item)
-            if len(rejects) >= BATCH_ROWS:
-                result.quarantined += _quarantine(conn, warehouse, spec.name, source.path, rejects, run_id)
-                rejects = []
-            continue
-        rows.append((*_stage_row(spec, item, source, run_id, loaded_at), seq))
-        if len(rows) >= BATCH_ROWS:
-            insert_rows(conn, stage, columns, rows)
-            rows = []
-    insert_rows(conn, stage, columns, rows)
-    result.quarantined += _quarantine(conn, warehouse, spec.name, source.path, rejects, run_id)
-    return result
+class _Batch:
+    """The files of one load inside its transaction: their staged rows, quarantine rows and
+    counts, written in bulk (``BATCH_ROWS`` at a time) rather than file by file."""
 
-
-def _clear_quarantine(conn: Connection, warehouse: Warehouse, source: str, path: str) -> None:
-    """A file loaded again replaces its quarantine rows (loading is idempotent)."""
-    conn.execute(
-        sa.delete(warehouse.quarantine).where(
-            warehouse.quarantine.c.source == source,
-            warehouse.quarantine.c.source_file == path,
+    def __init__(
+        self,
+        conn: Connection,
+        warehouse: Warehouse,
+        spec: SourceSpec,
+        raw: sa.Table,
+        sources: Sequence[SourceFile],
+        run_id: str,
+    ) -> None:
+        self.conn, self.warehouse, self.spec, self.sources, self.run_id = (
+            conn,
+            warehouse,
+            spec,
+            sources,
+            run_id,
         )
-    )
+        self.started = utcnow()
+        self.stage = _create_stage(conn, raw)
+        self.columns = [*spec.column_names, *(c.name for c in LOAD_COLUMNS), "file_seq"]
+        self.results = {seq: LoadResult(spec.name, files=1) for seq in range(len(sources))}
+        self.failures: dict[int, SourceFileError] = {}
+        self.rows: list[tuple[Any, ...]] = []
+        self.rejects: list[tuple[Any, ...]] = []
+        quarantine = warehouse.quarantine
+        conn.execute(  # a file loaded again replaces its quarantine rows (loading is idempotent)
+            sa.delete(quarantine).where(
+                quarantine.c.source == spec.name,
+                quarantine.c.source_file.in_(sorted({s.path for s in sources})),
+            )
+        )
+
+    def read_whole(self, seq: int) -> None:
+        """The file read by its Python reader; a file it cannot read leaves nothing behind."""
+        try:
+            self.stage_items(seq, self.spec.reader(self.sources[seq]))
+        except SourceFileError as exc:
+            self.failures[seq] = exc
+            self.results[seq] = LoadResult(self.spec.name, failed_files=1)
+            path = self.sources[seq].path
+            self.rows = [r for r in self.rows if r[-1] != seq]
+            self.rejects = [r for r in self.rejects if r[1] != path]
+            run_sql(
+                self.conn,
+                f"delete from {quote_identifier(self.stage.name)} where file_seq = :seq",  # noqa: S608
+                {"seq": seq},
+            )
+            quarantine = self.warehouse.quarantine
+            self.conn.execute(
+                sa.delete(quarantine).where(
+                    quarantine.c.source == self.spec.name, quarantine.c.source_file == path
+                )
+            )
+
+    def stage_items(self, seq: int, items: Iterable[Parsed | Reject]) -> LoadResult:
+        """Stage one file's parsed rows and quarantine its rejects."""
+        result = self.results[seq]
+        source = self.sources[seq]
+        for item in items:
+            result.read += 1
+            if isinstance(item, Reject):
+                self.quarantine(seq, [item])
+                continue
+            self.rows.append((*_stage_row(self.spec, item, source, self.run_id, self.started), seq))
+            if len(self.rows) >= BATCH_ROWS:
+                self.flush()
+        return result
+
+    def quarantine(self, seq: int, rejects: Sequence[Reject]) -> None:
+        path, now = self.sources[seq].path, utcnow()
+        self.rejects.extend(
+            (self.spec.name, path, r.line, r.raw, r.rule, r.reason, self.run_id, now) for r in rejects
+        )
+        self.results[seq].quarantined += len(rejects)
+        if len(self.rejects) >= BATCH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        insert_rows(self.conn, self.stage, self.columns, self.rows)
+        quarantine = self.warehouse.quarantine
+        insert_rows(self.conn, quarantine, [c.name for c in quarantine.columns], self.rejects)
+        self.rows, self.rejects = [], []
+
+    def record_runs(self) -> None:
+        """One ``pipeline_runs`` row per file."""
+        finished = utcnow()
+        rows = []
+        for seq, source in enumerate(self.sources):
+            result, failure = self.results[seq], self.failures.get(seq)
+            rows.append(
+                (
+                    self.run_id,
+                    result.source,
+                    source.path,
+                    "failed" if failure else "ok",
+                    result.read,
+                    result.loaded,
+                    result.quarantined,
+                    result.duplicates,
+                    failure.message if failure else None,
+                    self.started,
+                    finished,
+                )
+            )
+        runs = self.warehouse.pipeline_runs
+        insert_rows(self.conn, runs, [c.name for c in runs.columns], rows)
 
 
 def _stage_row(
@@ -392,44 +441,6 @@ def _conflict_reject(spec: SourceSpec, row: Any) -> Reject:
         raw,
         "conflicting_duplicate",
         f"{key} was already loaded {where} with different content; the first one is kept",
-    )
-
-
-def _quarantine(
-    conn: Connection, warehouse: Warehouse, source: str, path: str, rejects: Sequence[Reject], run_id: str
-) -> int:
-    if not rejects:
-        return 0
-    now = utcnow()
-    rows = [(source, path, r.line, r.raw, r.rule, r.reason, run_id, now) for r in rejects]
-    columns = [c.name for c in warehouse.quarantine.columns]
-    return insert_rows(conn, warehouse.quarantine, columns, rows)
-
-
-def _record_run(
-    conn: Connection,
-    warehouse: Warehouse,
-    result: LoadResult,
-    path: str,
-    run_id: str,
-    status: str,
-    message: str | None,
-    started: Any,
-) -> None:
-    conn.execute(
-        warehouse.pipeline_runs.insert().values(
-            run_id=run_id,
-            source=result.source,
-            source_file=path,
-            status=status,
-            rows_read=result.read,
-            rows_loaded=result.loaded,
-            rows_quarantined=result.quarantined,
-            rows_duplicate=result.duplicates,
-            message=message,
-            started_at=started,
-            finished_at=utcnow(),
-        )
     )
 
 

@@ -446,12 +446,17 @@ def iter_csv(
             )
             continue
         if len(cells) != width:
-            reason = f"expected {width} cells as in the header, found {len(cells)}"
-            if line > start:
-                reason += f"; the row runs over lines {start}-{line}, so a quote may be left open"
-            yield Reject(start, raw, "malformed_row", reason)
+            yield width_reject(start, raw, width, len(cells), line)
             continue
         yield start, raw, csv_record(cells, positions, mapping)
+
+
+def width_reject(start: int, raw: str, width: int, found: int, end: int | None = None) -> Reject:
+    """A row of ``found`` cells in a file whose header has ``width`` (lines ``start``-``end``)."""
+    reason = f"expected {width} cells as in the header, found {found}"
+    if end is not None and end > start:
+        reason += f"; the row runs over lines {start}-{end}, so a quote may be left open"
+    return Reject(start, raw, "malformed_row", reason)
 
 
 def csv_record(

@@ -115,13 +115,13 @@ def _read_activity_json(source: SourceFile) -> Iterator[Parsed | Reject]:
         yield item if isinstance(item, Reject) else activity_json_row(*item, mapping)
 
 
-def activity_json_row(line: int, raw: str, obj: Any, mapping: ColumnMapping) -> Parsed | Reject:
+def activity_json_row(line: int, raw: str, obj: Any, mapping: ColumnMapping | None = None) -> Parsed | Reject:
     """One parsed JSON value of an activity file as a row, or the reject saying why it is not one."""
     if not isinstance(obj, dict):
         found = type(obj).__name__
         return Reject(line, raw, "not_an_object", f"event: expected a JSON object, found {found}")
     try:
-        values = parse_record(json_record(obj, ACTIVITY_FIELDS, mapping), ACTIVITY_FIELDS)
+        values = parse_record(json_record(obj, ACTIVITY_FIELDS, mapping or ColumnMapping()), ACTIVITY_FIELDS)
         _check_activity(values)
         values.update(_derive_activity(values))
     except FieldError as exc:

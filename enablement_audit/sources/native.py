@@ -15,12 +15,11 @@ holds the two paths to the same rows, rejects and reasons.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import duckdb
 
 from enablement_audit.sources.base import (
     MAX_JSON_DEPTH,
@@ -32,6 +31,7 @@ from enablement_audit.sources.base import (
     Parsed,
     Reject,
     SourceFile,
+    SourceFileError,
     SourceSpec,
     csv_positions,
     csv_record,
@@ -43,6 +43,7 @@ from enablement_audit.sources.base import (
     parse_int,
     parse_text,
     parse_timestamp,
+    width_reject,
 )
 
 WHITESPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
@@ -223,8 +224,31 @@ def json_fields(typed: NativeCsv, row: Callable[[int, str, Any], Parsed | Reject
 
 
 # ---------------------------------------------------------------------------------------------
-# Reading a batch of files: each file is read into a cell (CSV) or line (JSON) table as it is
-# added, then all of them are typed, checked and staged by one statement.
+# Reading a batch of files: each file's text is split into lines (and a CSV line into cells) in
+# SQL as it is added; every CHUNK_CHARS of text, the lines so far are typed, checked and staged
+# by one statement, and only the rows SQL does not settle come back to Python.
+
+CHUNK_CHARS = 96 * 1024 * 1024
+"""Text typed per statement: bounds the work tables' memory whatever the batch's size."""
+
+_CSV_FIELD = r'"(?:[^"]|"")*"|[^,"]*'
+CSV_LINE = f"(?:{_CSV_FIELD})(?:,(?:{_CSV_FIELD}))*"
+"""A CSV line that is one whole record, each field quoted properly or holding no quote; the
+split below reads it exactly as Python's ``csv`` module does. A line with a quote that is not
+of this shape may open a record running over lines, so its file is left to Python."""
+_CSV_LINE_RE = re.compile(CSV_LINE)
+_CELLS = (
+    "case when not contains(doc, '\"') then string_split(doc, ',') "
+    f"when regexp_full_match(doc, {literal(CSV_LINE)}) then list_transform("
+    f"regexp_extract_all(doc || ',', {literal(f'({_CSV_FIELD}),')}, 1), "
+    "lambda f: case when starts_with(f, '\"') then replace(f[2:-2], '\"\"', '\"') else f end) end"
+)
+_LINES = (
+    "(select file_seq, width, pos, generate_subscripts(parts, 1) as line, unnest(parts) as doc "
+    "from (select *, string_split(text, chr(10)) as parts from _ea_native_texts))"
+)
+"""Each line of each text with its number. (``unnest ... with ordinality`` needs many times
+the text's size in memory.)"""
 
 
 @dataclass
@@ -232,19 +256,24 @@ class NativeRead:
     """What the fast path did with a file: rows already in the stage, and the rows left to
     Python (parsed or rejected by the reader's per-row code), in line order."""
 
-    staged: int
-    leftovers: list[Parsed | Reject]
+    staged: int = 0
+    leftovers: list[Parsed | Reject] = field(default_factory=list)
 
 
-@dataclass
-class _Added:
+@dataclass(frozen=True)
+class _Pending:
+    """A file taken, not yet split: its text and, for CSV, where each field is."""
+
+    seq: int
     source: SourceFile
-    lines: list[str]
+    text: str
     positions: Mapping[str, int | None] | None = None
+    width: int = 0
 
 
 def _plain_text(source: SourceFile) -> str | None:
-    """The file's text when the fast path reads it exactly as Python would, else None."""
+    """The file's text, each line ended by ``\n``, when the fast path reads it exactly as Python
+    would; else None."""
     path = source.path.removeprefix("file://")
     if source.mapping is not None or "://" in path:
         return None
@@ -254,47 +283,44 @@ def _plain_text(source: SourceFile) -> str | None:
         return None  # the Python reader names the problem
     if not data or data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data:
         return None
-    if data.count(b"\r") != data.count(b"\r\n"):
-        return None  # a bare carriage return ends a line for Python, not for DuckDB
+    if b"\r" in data:
+        if data.count(b"\r") != data.count(b"\r\n"):
+            return None  # a bare carriage return ends a line for Python too
+        data = data.replace(b"\r\n", b"\n")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return None
 
 
-def _lines(text: str) -> list[str]:
-    lines = text.split("\n")
-    if lines[-1] == "":
-        lines.pop()
-    return [line.removesuffix("\r") for line in lines]
-
-
-_UNSTORABLE_ESCAPE = r"\\u(0000|[dD][89a-fA-F])"
-
-
 class Batch:
     """The fast path for the files of one load of one source, inside its transaction.
 
-    ``add`` reads a file into a work table, or returns False when the Python reader must read
-    it whole; ``finish`` types and checks every added file's rows at once, moves the clean ones
-    into the stage and returns, per file, what it staged and the rows left to Python.
+    ``add`` takes a file, or returns False when the Python reader must read it whole. ``finish``
+    returns, per file taken, what was staged and the rows left to Python, and the files it
+    handed back to the Python reader after all (a CSV record may run over lines in them).
     """
 
     def __init__(self, duck: Any, spec: SourceSpec, stage: str, run_id: str, loaded_at: Any) -> None:
         self.duck, self.spec, self.stage = duck, spec, stage
         self.run_id, self.loaded_at = run_id, loaded_at
-        self.added: dict[int, _Added] = {}
-        self.probe = duckdb.connect()
         self.csv, self.json = spec.native_csv, spec.native_json
         self.fields = list(self.csv.reader.fields) if self.csv is not None else []
-        duck.execute(
-            "create or replace temp table _ea_native_files (file_seq bigint, path varchar, day date)"
-        )
+        self.reads: dict[int, NativeRead] = {}
+        self.layouts: dict[int, tuple[Mapping[str, int | None], int]] = {}
+        self.handed_back: list[int] = []
+        self.pending: list[_Pending] = []
+        self.pending_chars = 0
         cells = "".join(f", {ident(name)} varchar" for name in self.fields)
-        duck.execute(f"create or replace temp table _ea_native_cells (file_seq bigint, line bigint{cells})")
-        duck.execute(
-            "create or replace temp table _ea_native_lines (file_seq bigint, line bigint, doc varchar)"
-        )
+        for sql in (
+            "create or replace temp table _ea_native_files (file_seq bigint, path varchar, day date)",
+            "create or replace temp table _ea_native_texts "
+            "(file_seq bigint, width bigint, pos bigint[], text varchar)",
+            "create or replace temp table _ea_native_lines (file_seq bigint, line bigint, doc varchar)",
+            "create or replace temp table _ea_native_cells "
+            f"(file_seq bigint, line bigint, doc varchar, fits boolean{cells})",
+        ):
+            duck.execute(sql)
 
     @staticmethod
     def applies(spec: SourceSpec) -> bool:
@@ -304,115 +330,147 @@ class Batch:
         text = _plain_text(source)
         if text is None:
             return False
-        if text.lstrip()[:1] == "{":
-            added = self._add_json(seq, source, text) if self.json is not None else None
+        if text.lstrip(" \t\n\r\x0b\x0c")[:1] == "{":
+            pending = self._json_file(seq, source, text) if self.json is not None else None
         else:
-            added = self._add_csv(seq, source, text) if self.csv is not None else None
-        if added is None:
+            pending = self._csv_file(seq, source, text) if self.csv is not None else None
+        if pending is None:
             return False
-        self.added[seq] = added
-        self.duck.execute(
-            "insert into _ea_native_files values (?, ?, ?)", [seq, source.path, source.file_date]
-        )
+        self.pending.append(pending)
+        self.pending_chars += len(text)
+        if self.pending_chars >= CHUNK_CHARS:
+            self._flush()
         return True
 
-    def _add_csv(self, seq: int, source: SourceFile, text: str) -> _Added | None:
+    def _csv_file(self, seq: int, source: SourceFile, text: str) -> _Pending | None:
         assert self.csv is not None
-        lines = _lines(text)
-        header_line = lines[0] if lines else ""
-        if len(lines) < 2 or header_line.count('"') % 2 or not header_line.strip():
+        header_line = text.split("\n", 1)[0]
+        if '"' in header_line and not _CSV_LINE_RE.fullmatch(header_line):
             return None
-        header = next(csv.reader([header_line]))
-        positions = csv_positions(source.path, header, self.csv.reader.fields, ColumnMapping())
-        columns = "{" + ", ".join(f"{literal(f'c{i}')}: 'VARCHAR'" for i in range(len(header))) + "}"
-        texts = ", ".join(
-            trimmed(f"c{positions[name]}") if positions[name] is not None else "null" for name in self.fields
-        )
-        # Read on a connection of its own: an error would abort the load's transaction.
+        header = next(csv.reader([header_line]), [])
+        if not any(h.strip() for h in header):
+            return None  # the Python reader says what is wrong
         try:
-            cells = self.probe.execute(
-                f"select ? as file_seq, row_number() over () + 1 as line, {texts} "
-                f"from read_csv({literal(source.path)}, header = true, auto_detect = false, "
-                f"columns = {columns}, delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
-                "null_padding = false, encoding = 'utf-8')",
-                [seq],
-            ).fetch_arrow_table()
-        except duckdb.Error:
-            return None  # the Python reader reads it and says what is wrong
-        if cells.num_rows != len(lines) - 1:  # a record over several lines, or blank lines
+            positions = csv_positions(source.path, header, self.csv.reader.fields, ColumnMapping())
+        except SourceFileError:
             return None
-        self.duck.register("_ea_native_batch", cells)
-        try:
-            self.duck.execute("insert into _ea_native_cells select * from _ea_native_batch")
-        finally:
-            self.duck.unregister("_ea_native_batch")
-        return _Added(source, lines, positions)
+        return _Pending(seq, source, text, positions, len(header))
 
-    def _add_json(self, seq: int, source: SourceFile, text: str) -> _Added | None:
-        lines = _lines(text)
-        first = lines[0].strip()
+    def _json_file(self, seq: int, source: SourceFile, text: str) -> _Pending | None:
+        first = text.split("\n", 1)[0].strip()
         if first and isinstance(json_line(1, first), Reject):
             return None  # the whole file may be one object over several lines: Python's to read
+        return _Pending(seq, source, text)
+
+    def finish(self) -> tuple[dict[int, NativeRead], list[int]]:
+        """Type and stage what is left. Per file taken, what was staged and left to Python;
+        and the files handed back to the Python reader."""
+        self._flush()
+        for table in ("cells", "lines", "files", "texts", "typed"):
+            self.duck.execute(f"drop table if exists _ea_native_{table}")
+        for read in self.reads.values():
+            read.leftovers.sort(key=lambda item: item.line)
+        return self.reads, self.handed_back
+
+    def _flush(self) -> None:
+        """Split, type, check and stage the files added since the last flush, in one statement
+        per step whatever their number."""
+        pending, self.pending, self.pending_chars = self.pending, [], 0
+        if not pending:
+            return
+        files = [(p.seq, p.source.path, p.source.file_date) for p in pending]
+        self.duck.executemany("insert into _ea_native_files values (?, ?, ?)", files)
+        csv_files = [p for p in pending if p.positions is not None]
+        json_files = [p for p in pending if p.positions is None]
+        if csv_files:
+            self._split_csv(csv_files)
+        if json_files:
+            self._texts(json_files)
+            self.duck.execute(
+                f"insert into _ea_native_lines select file_seq, line, doc from {_LINES} "
+                f"where not regexp_full_match(doc, '{_SPACE}*')"
+            )
+        for p in pending:
+            if p.seq not in self.handed_back:
+                self.reads[p.seq] = NativeRead()
+        if self.csv is not None and csv_files:
+            names = ", ".join(ident(f) for f in self.fields)
+            query = f"with texts as (select file_seq, line, fits, {names} from _ea_native_cells), "
+            query += typed_select(self.csv.reader.fields, self.csv.checks, self.csv.derived, "fits")
+            self._stage(query, "_ea_native_cells")
+        if self.json is not None and json_files:
+            self._stage(_json_query(self.json), "_ea_native_lines")
+        self.duck.execute("delete from _ea_native_files")
+        self.duck.execute("delete from _ea_native_texts")
+
+    def _split_csv(self, files: list[_Pending]) -> None:
+        """Each file's lines as cells; a file with a line SQL cannot split is handed back."""
+        texts = "".join(f", {trimmed(f'cells[pos[{i}]]')}" for i in range(1, len(self.fields) + 1))
+        self._texts(files)
         self.duck.execute(
-            "insert into _ea_native_lines select ?, unnest(generate_series(1, len(ls))), unnest(ls) "
-            "from (select ? as ls)",
-            [seq, lines],
+            "insert into _ea_native_cells "
+            f"select file_seq, line, doc, len(cells) = width{texts} from ("
+            f"select file_seq, width, pos, line, doc, {_CELLS} as cells from {_LINES} where line > 1) "
+            f"where cells is null or len(cells) > 1 or {trimmed('cells[1]')} is not null"
         )
-        return _Added(source, lines)
+        for (seq,) in self.duck.execute(
+            "select distinct file_seq from _ea_native_cells where fits is null"
+        ).fetchall():
+            self.handed_back.append(seq)
+        if self.handed_back:
+            self.duck.execute(
+                "delete from _ea_native_cells where list_contains($seqs, file_seq)",
+                {"seqs": self.handed_back},
+            )
+        self.layouts.update((p.seq, (p.positions, p.width)) for p in files if p.positions is not None)
 
-    def finish(self) -> dict[int, NativeRead]:
-        """Type, check and stage every added file; per file, what was staged and left over."""
+    def _texts(self, files: list[_Pending]) -> None:
+        """The files' texts in ``_ea_native_texts`` (with, for CSV, each field's cell number)."""
+        self.duck.execute("delete from _ea_native_texts")
+        rows = []
+        for p in files:
+            pos = None if p.positions is None else [p.positions[f] for f in self.fields]
+            cells = None if pos is None else [None if i is None else i + 1 for i in pos]
+            rows.append((p.seq, p.width, cells, p.text))
+        self.duck.executemany("insert into _ea_native_texts values (?, ?, ?, ?)", rows)
+
+    def _stage(self, query: str, table: str) -> None:
         duck = self.duck
-        queries = []
-        if self.csv is not None:
-            queries.append(
-                f"with texts as (select file_seq, line, {', '.join(ident(f) for f in self.fields)} "
-                "from _ea_native_cells), "
-                + typed_select(self.csv.reader.fields, self.csv.checks, self.csv.derived)
-            )
-        if self.json is not None:
-            queries.append(_json_query(self.json))
+        duck.execute(f"create or replace temp table _ea_native_typed as {query}")
+        for seq, count in duck.execute(
+            "select file_seq, count(*) from _ea_native_typed where clean group by file_seq"
+        ).fetchall():
+            self.reads[seq].staged += count
+        for seq, line, doc in duck.execute(
+            f"select file_seq, line, doc from _ea_native_typed join {table} using (file_seq, line) "
+            "where not clean"
+        ).fetchall():
+            self.reads[seq].leftovers.append(self._leftover(seq, line, doc))
         columns = ", ".join(ident(c) for c in self.spec.column_names)
-        staged: dict[int, int] = {}
-        leftover: dict[int, list[int]] = {}
-        for query in queries:
-            duck.execute(f"create or replace temp table _ea_native_typed as {query}")
-            for seq, count in duck.execute(
-                "select file_seq, count(*) from _ea_native_typed where clean group by file_seq"
-            ).fetchall():
-                staged[seq] = staged.get(seq, 0) + count
-            for seq, line in duck.execute(
-                "select file_seq, line from _ea_native_typed where not clean order by file_seq, line"
-            ).fetchall():
-                leftover.setdefault(seq, []).append(line)
-            duck.execute(
-                f"insert into {ident(self.stage)} "
-                f"({columns}, source_file, source_line, source_date, run_id, loaded_at, file_seq) "
-                f"select {columns}, f.path, t.line, f.day, ?, ?, t.file_seq "
-                "from _ea_native_typed as t join _ea_native_files as f using (file_seq) where t.clean",
-                [self.run_id, self.loaded_at],
-            )
-        for table in ("typed", "cells", "lines", "files"):
-            duck.execute(f"drop table if exists _ea_native_{table}")
-        self.probe.close()
-        return {
-            seq: NativeRead(staged.get(seq, 0), self._leftovers(added, leftover.get(seq, [])))
-            for seq, added in self.added.items()
-        }
+        duck.execute(
+            f"insert into {ident(self.stage)} "
+            f"({columns}, source_file, source_line, source_date, run_id, loaded_at, file_seq) "
+            f"select {columns}, f.path, t.line, f.day, ?, ?, t.file_seq "
+            "from _ea_native_typed as t join _ea_native_files as f using (file_seq) where t.clean",
+            [self.run_id, self.loaded_at],
+        )
+        duck.execute(f"delete from {table}")
 
-    def _leftovers(self, added: _Added, numbers: list[int]) -> list[Parsed | Reject]:
-        rows: list[Parsed | Reject] = []
-        for number in numbers:
-            raw = added.lines[number - 1]
-            if added.positions is not None:
-                assert self.csv is not None
-                record = csv_record(next(csv.reader([raw])), added.positions, ColumnMapping())
-                rows.append(self.csv.reader.row(number, raw, record))
-                continue
-            assert self.json is not None
-            item = json_line(number, raw.strip())
-            rows.append(item if isinstance(item, Reject) else self.json.row(*item))
-        return rows
+    def _leftover(self, seq: int, number: int, raw: str) -> Parsed | Reject:
+        """A row SQL did not settle, read by the Python reader's own per-row code."""
+        if seq in self.layouts:
+            assert self.csv is not None
+            positions, width = self.layouts[seq]
+            cells = next(csv.reader([raw]))
+            if len(cells) != width:
+                return width_reject(number, raw, width, len(cells))
+            return self.csv.reader.row(number, raw, csv_record(cells, positions, ColumnMapping()))
+        assert self.json is not None
+        item = json_line(number, raw.strip())
+        return item if isinstance(item, Reject) else self.json.row(*item)
+
+
+_UNSTORABLE_ESCAPE = r"\\u(0000|[dD][89a-fA-F])"
 
 
 def _json_query(native: NativeJson) -> str:
@@ -428,8 +486,7 @@ def _json_query(native: NativeJson) -> str:
     )
     clean = f"coalesce(case when shaped then {native.clean} end, false)"
     ctes = (
-        f"with docs as (select file_seq, line, doc, {shaped} as shaped "
-        f"from _ea_native_lines where not regexp_full_match(doc, '{_SPACE}*')), "
+        f"with docs as (select file_seq, line, doc, {shaped} as shaped from _ea_native_lines), "
         "parts as (select file_seq, line, doc, shaped, "
         f"case when shaped then json_type(doc, {paths}) end as ty, "
         f"case when shaped then json_extract_string(doc, {paths}) end as tx from docs), "
