@@ -64,10 +64,13 @@ _SPACE = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in WHITESPACE) + "]"
 
 def trimmed(text_sql: str) -> str:
     """Text as the Python readers see it: stripped of whitespace, NULL when empty. (DuckDB's
-    ``trim`` with a set of characters is slow, so it only runs on text that needs it.)"""
-    needs_trim = f"regexp_matches({text_sql}, '^{_SPACE}|{_SPACE}$')"
+    ``trim`` with a set of characters is slow, so it only runs on text that may need it: text
+    that starts or ends with a control character, a space, or a character past U+0084, where
+    every other character ``str.strip()`` removes lies.)"""
+    first, last = f"ord({text_sql})", f"ord(right({text_sql}, 1))"
+    may_need = f"({first} <= 32 or {first} >= 133 or {last} <= 32 or {last} >= 133)"
     return (
-        f"nullif(case when {needs_trim} then trim({text_sql}, {literal(WHITESPACE)}) else {text_sql} end, '')"
+        f"nullif(case when {may_need} then trim({text_sql}, {literal(WHITESPACE)}) else {text_sql} end, '')"
     )
 
 
@@ -136,24 +139,27 @@ def field_sql(spec: CsvField, text: str) -> tuple[str, str]:
 def typed_select(
     fields: Mapping[str, CsvField], checks: Sequence[str], derived: Mapping[str, str], also: str = "true"
 ) -> str:
-    """After a CTE ``texts`` of ``file_seq``, ``line`` and one trimmed text column per field
-    (named as the field), the rest of the query giving the typed columns, the derived ones and
-    ``clean`` (which needs the SQL ``also`` too)."""
+    """After a CTE ``texts`` of ``file_seq``, ``line``, ``doc`` (the line's text), ``whole``
+    and one trimmed text column per field (named as the field), the rest of the query giving
+    the typed columns, the derived ones, ``clean`` (which needs the SQL ``also`` too), ``whole``
+    and, on lines that are not clean, ``doc``."""
     values, cleans = [], []
     for name, spec in fields.items():
         value, clean = field_sql(spec, ident(name))
         values.append(f"{value} as {ident(name)}")
         cleans.append(clean)
     typed = (
-        f"select file_seq, line, {', '.join(values)}, {also} and {' and '.join(cleans)} as fields_clean "
-        "from texts"
+        f"select file_seq, line, doc, whole, {', '.join(values)}, "
+        f"{also} and {' and '.join(cleans)} as fields_clean from texts"
     )
     clean = " and ".join(["fields_clean", *(f"coalesce({c}, false)" for c in checks)])
     extra = "".join(f", {sql} as {ident(name)}" for name, sql in derived.items())
     kept = ", ".join(ident(n) for n in fields if n not in derived)
     return (
-        f"typed as materialized ({typed}) "
-        f"select file_seq, line, {kept}{extra}, coalesce({clean}, false) as clean from typed"
+        f"typed as materialized ({typed}), "
+        f"settled as (select *, coalesce({clean}, false) as clean from typed) "
+        f"select file_seq, line, {kept}{extra}, clean, whole, "
+        "case when not clean then doc end as doc from settled"
     )
 
 
@@ -224,12 +230,12 @@ def json_fields(typed: NativeCsv, row: Callable[[int, str, Any], Parsed | Reject
 
 
 # ---------------------------------------------------------------------------------------------
-# Reading a batch of files: each file's text is split into lines (and a CSV line into cells) in
-# SQL as it is added; every CHUNK_CHARS of text, the lines so far are typed, checked and staged
-# by one statement, and only the rows SQL does not settle come back to Python.
+# Reading a batch of files: DuckDB reads each chunk of files itself (in parallel), splits them
+# into lines (and a CSV line into cells), types and checks every line and stages the clean
+# ones in one statement; only the rows SQL does not settle come back to Python.
 
-CHUNK_CHARS = 96 * 1024 * 1024
-"""Text typed per statement: bounds the work tables' memory whatever the batch's size."""
+CHUNK_BYTES = 256 * 1024 * 1024
+"""File bytes read per statement: bounds the memory a statement needs whatever the batch's size."""
 
 _CSV_FIELD = r'"(?:[^"]|"")*"|[^,"]*'
 CSV_LINE = f"(?:{_CSV_FIELD})(?:,(?:{_CSV_FIELD}))*"
@@ -243,12 +249,25 @@ _CELLS = (
     f"regexp_extract_all(doc || ',', {literal(f'({_CSV_FIELD}),')}, 1), "
     "lambda f: case when starts_with(f, '\"') then replace(f[2:-2], '\"\"', '\"') else f end) end"
 )
-_LINES = (
-    "(select file_seq, width, pos, generate_subscripts(parts, 1) as line, unnest(parts) as doc "
-    "from (select *, string_split(text, chr(10)) as parts from _ea_native_texts))"
-)
-"""Each line of each text with its number. (``unnest ... with ordinality`` needs many times
-the text's size in memory.)"""
+_HEAD_BYTES = 1024 * 1024
+
+
+def _lines_sql(kind: str) -> str:
+    """CTEs ending in ``lines``: every line (number, text) of the chunk's ``kind`` files.
+    A file Python must read (not UTF-8, NUL bytes, a bare carriage return) gives one line
+    marked ``bad_file``. ``unnest ... with ordinality`` would need many times the text's size
+    in memory, hence ``generate_subscripts``."""
+    text = "replace(try(decode(b.content)), chr(13) || chr(10), chr(10))"
+    return (
+        f"file_texts as (select f.file_seq, f.width, f.pos, {text} as text "
+        "from read_blob($paths) as b join _ea_native_files as f on f.path = b.filename "
+        f"where f.kind = '{kind}'), "
+        "checked as (select *, text is null or contains(text, chr(13)) or contains(text, chr(0)) "
+        "as bad_file from file_texts), "
+        "lines as (select file_seq, width, pos, bad_file, generate_subscripts(parts, 1) as line, "
+        "unnest(parts) as doc from (select *, case when bad_file then [null] "
+        "else string_split(text, chr(10)) end as parts from checked))"
+    )
 
 
 @dataclass
@@ -260,45 +279,27 @@ class NativeRead:
     leftovers: list[Parsed | Reject] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _Pending:
-    """A file taken, not yet split: its text and, for CSV, where each field is."""
-
-    seq: int
-    source: SourceFile
-    text: str
-    positions: Mapping[str, int | None] | None = None
-    width: int = 0
-
-
-def _plain_text(source: SourceFile) -> str | None:
-    """The file's text, each line ended by ``\n``, when the fast path reads it exactly as Python
-    would; else None."""
+def _head(source: SourceFile) -> bytes | None:
+    """The start of a local file the fast path may read (no mapping, no byte-order mark)."""
     path = source.path.removeprefix("file://")
     if source.mapping is not None or "://" in path:
         return None
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as handle:
+            head = handle.read(_HEAD_BYTES)
     except OSError:
         return None  # the Python reader names the problem
-    if not data or data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data:
+    if not head.strip() or head.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
         return None
-    if b"\r" in data:
-        if data.count(b"\r") != data.count(b"\r\n"):
-            return None  # a bare carriage return ends a line for Python too
-        data = data.replace(b"\r\n", b"\n")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
+    return head
 
 
 class Batch:
     """The fast path for the files of one load of one source, inside its transaction.
 
     ``add`` takes a file, or returns False when the Python reader must read it whole. ``finish``
-    returns, per file taken, what was staged and the rows left to Python, and the files it
-    handed back to the Python reader after all (a CSV record may run over lines in them).
+    returns, per file taken, what was staged and the rows left to Python, and the files handed
+    back to the Python reader after all (not UTF-8, say, or a CSV record over several lines).
     """
 
     def __init__(self, duck: Any, spec: SourceSpec, stage: str, run_id: str, loaded_at: Any) -> None:
@@ -309,152 +310,142 @@ class Batch:
         self.reads: dict[int, NativeRead] = {}
         self.layouts: dict[int, tuple[Mapping[str, int | None], int]] = {}
         self.handed_back: list[int] = []
-        self.pending: list[_Pending] = []
-        self.pending_chars = 0
-        cells = "".join(f", {ident(name)} varchar" for name in self.fields)
-        for sql in (
-            "create or replace temp table _ea_native_files (file_seq bigint, path varchar, day date)",
-            "create or replace temp table _ea_native_texts "
-            "(file_seq bigint, width bigint, pos bigint[], text varchar)",
-            "create or replace temp table _ea_native_lines (file_seq bigint, line bigint, doc varchar)",
-            "create or replace temp table _ea_native_cells "
-            f"(file_seq bigint, line bigint, doc varchar, fits boolean{cells})",
-        ):
-            duck.execute(sql)
+        self.pending: list[tuple[Any, ...]] = []
+        self.pending_bytes = 0
+        duck.execute(
+            "create or replace temp table _ea_native_files "
+            "(file_seq bigint, path varchar, day date, kind varchar, width bigint, pos bigint[])"
+        )
 
     @staticmethod
     def applies(spec: SourceSpec) -> bool:
         return spec.native_csv is not None or spec.native_json is not None
 
     def add(self, seq: int, source: SourceFile) -> bool:
-        text = _plain_text(source)
-        if text is None:
+        head = _head(source)
+        if head is None:
             return False
-        if text.lstrip(" \t\n\r\x0b\x0c")[:1] == "{":
-            pending = self._json_file(seq, source, text) if self.json is not None else None
+        if head.lstrip()[:1] == b"{":
+            taken = self.json is not None and self._json_file(head)
+            row = (seq, source.path, source.file_date, "json", None, None)
         else:
-            pending = self._csv_file(seq, source, text) if self.csv is not None else None
-        if pending is None:
+            layout = self._csv_layout(source, head) if self.csv is not None else None
+            taken = layout is not None
+            if layout is not None:
+                positions, width = self.layouts[seq] = layout
+                cells = [None if positions[f] is None else positions[f] + 1 for f in self.fields]  # type: ignore[operator]
+                row = (seq, source.path, source.file_date, "csv", width, cells)
+        if not taken:
             return False
-        self.pending.append(pending)
-        self.pending_chars += len(text)
-        if self.pending_chars >= CHUNK_CHARS:
+        self.reads[seq] = NativeRead()
+        self.pending.append(row)
+        self.pending_bytes += Path(source.path.removeprefix("file://")).stat().st_size
+        if self.pending_bytes >= CHUNK_BYTES:
             self._flush()
         return True
 
-    def _csv_file(self, seq: int, source: SourceFile, text: str) -> _Pending | None:
+    def _csv_layout(self, source: SourceFile, head: bytes) -> tuple[Mapping[str, int | None], int] | None:
         assert self.csv is not None
-        header_line = text.split("\n", 1)[0]
-        if '"' in header_line and not _CSV_LINE_RE.fullmatch(header_line):
+        if b"\n" not in head and len(head) == _HEAD_BYTES:
+            return None
+        try:
+            header_line = head.split(b"\n", 1)[0].removesuffix(b"\r").decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        if "\r" in header_line or ('"' in header_line and not _CSV_LINE_RE.fullmatch(header_line)):
             return None
         header = next(csv.reader([header_line]), [])
-        if not any(h.strip() for h in header):
+        if not any(h.strip() for h in header) or "\x00" in header_line:
             return None  # the Python reader says what is wrong
         try:
             positions = csv_positions(source.path, header, self.csv.reader.fields, ColumnMapping())
         except SourceFileError:
             return None
-        return _Pending(seq, source, text, positions, len(header))
+        return positions, len(header)
 
-    def _json_file(self, seq: int, source: SourceFile, text: str) -> _Pending | None:
-        first = text.split("\n", 1)[0].strip()
-        if first and isinstance(json_line(1, first), Reject):
-            return None  # the whole file may be one object over several lines: Python's to read
-        return _Pending(seq, source, text)
+    @staticmethod
+    def _json_file(head: bytes) -> bool:
+        """False when line 1 is not a JSON value: the whole file may be one object over several
+        lines, which the Python reader reads."""
+        first = head.split(b"\n", 1)[0]
+        if b"\n" not in head and len(head) == _HEAD_BYTES:
+            return False
+        try:
+            text = first.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            return True  # the statement hands the file back
+        return not text or not isinstance(json_line(1, text), Reject)
 
     def finish(self) -> tuple[dict[int, NativeRead], list[int]]:
         """Type and stage what is left. Per file taken, what was staged and left to Python;
         and the files handed back to the Python reader."""
         self._flush()
-        for table in ("cells", "lines", "files", "texts", "typed"):
+        for table in ("files", "typed"):
             self.duck.execute(f"drop table if exists _ea_native_{table}")
+        for seq in self.handed_back:
+            self.reads.pop(seq, None)
         for read in self.reads.values():
             read.leftovers.sort(key=lambda item: item.line)
         return self.reads, self.handed_back
 
     def _flush(self) -> None:
-        """Split, type, check and stage the files added since the last flush, in one statement
-        per step whatever their number."""
-        pending, self.pending, self.pending_chars = self.pending, [], 0
+        """Read, split, type, check and stage the files added since the last flush."""
+        pending, self.pending, self.pending_bytes = self.pending, [], 0
         if not pending:
             return
-        files = [(p.seq, p.source.path, p.source.file_date) for p in pending]
-        self.duck.executemany("insert into _ea_native_files values (?, ?, ?)", files)
-        csv_files = [p for p in pending if p.positions is not None]
-        json_files = [p for p in pending if p.positions is None]
-        if csv_files:
-            self._split_csv(csv_files)
-        if json_files:
-            self._texts(json_files)
-            self.duck.execute(
-                f"insert into _ea_native_lines select file_seq, line, doc from {_LINES} "
-                f"where not regexp_full_match(doc, '{_SPACE}*')"
-            )
-        for p in pending:
-            if p.seq not in self.handed_back:
-                self.reads[p.seq] = NativeRead()
-        if self.csv is not None and csv_files:
-            names = ", ".join(ident(f) for f in self.fields)
-            query = f"with texts as (select file_seq, line, fits, {names} from _ea_native_cells), "
-            query += typed_select(self.csv.reader.fields, self.csv.checks, self.csv.derived, "fits")
-            self._stage(query, "_ea_native_cells")
-        if self.json is not None and json_files:
-            self._stage(_json_query(self.json), "_ea_native_lines")
         self.duck.execute("delete from _ea_native_files")
-        self.duck.execute("delete from _ea_native_texts")
+        self.duck.executemany("insert into _ea_native_files values (?, ?, ?, ?, ?, ?)", pending)
+        paths = [row[1] for row in pending]
+        if self.csv is not None and any(row[3] == "csv" for row in pending):
+            self._stage(self._csv_query(), paths)
+        if self.json is not None and any(row[3] == "json" for row in pending):
+            self._stage(_json_query(self.json), paths)
 
-    def _split_csv(self, files: list[_Pending]) -> None:
-        """Each file's lines as cells; a file with a line SQL cannot split is handed back."""
-        texts = "".join(f", {trimmed(f'cells[pos[{i}]]')}" for i in range(1, len(self.fields) + 1))
-        self._texts(files)
-        self.duck.execute(
-            "insert into _ea_native_cells "
-            f"select file_seq, line, doc, len(cells) = width{texts} from ("
-            f"select file_seq, width, pos, line, doc, {_CELLS} as cells from {_LINES} where line > 1) "
-            f"where cells is null or len(cells) > 1 or {trimmed('cells[1]')} is not null"
+    def _csv_query(self) -> str:
+        assert self.csv is not None
+        texts = ", ".join(
+            f"{trimmed(f'cells[pos[{i}]]')} as {ident(name)}" for i, name in enumerate(self.fields, start=1)
         )
-        for (seq,) in self.duck.execute(
-            "select distinct file_seq from _ea_native_cells where fits is null"
-        ).fetchall():
-            self.handed_back.append(seq)
-        if self.handed_back:
-            self.duck.execute(
-                "delete from _ea_native_cells where list_contains($seqs, file_seq)",
-                {"seqs": self.handed_back},
-            )
-        self.layouts.update((p.seq, (p.positions, p.width)) for p in files if p.positions is not None)
+        blank = f"len(cells) = 1 and {trimmed('cells[1]')} is null"
+        return (
+            f"with {_lines_sql('csv')}, "
+            f"cells as (select *, {_CELLS} as cells from lines where line > 1 or bad_file), "
+            "texts as (select file_seq, line, doc, bad_file or cells is null as whole, "
+            f"len(cells) = width as fits, {texts} from cells where whole or not ({blank})), "
+            + typed_select(self.csv.reader.fields, self.csv.checks, self.csv.derived, "fits")
+        )
 
-    def _texts(self, files: list[_Pending]) -> None:
-        """The files' texts in ``_ea_native_texts`` (with, for CSV, each field's cell number)."""
-        self.duck.execute("delete from _ea_native_texts")
-        rows = []
-        for p in files:
-            pos = None if p.positions is None else [p.positions[f] for f in self.fields]
-            cells = None if pos is None else [None if i is None else i + 1 for i in pos]
-            rows.append((p.seq, p.width, cells, p.text))
-        self.duck.executemany("insert into _ea_native_texts values (?, ?, ?, ?)", rows)
-
-    def _stage(self, query: str, table: str) -> None:
+    def _stage(self, query: str, paths: list[str]) -> None:
         duck = self.duck
-        duck.execute(f"create or replace temp table _ea_native_typed as {query}")
+        duck.execute(f"create or replace temp table _ea_native_typed as {query}", {"paths": paths})
+        back = [
+            seq
+            for (seq,) in duck.execute(
+                "select distinct file_seq from _ea_native_typed where whole"
+            ).fetchall()
+        ]
+        self.handed_back.extend(back)
         for seq, count in duck.execute(
-            "select file_seq, count(*) from _ea_native_typed where clean group by file_seq"
+            "select file_seq, count(*) from _ea_native_typed "
+            "where clean and not list_contains($back, file_seq) group by file_seq",
+            {"back": back},
         ).fetchall():
             self.reads[seq].staged += count
         for seq, line, doc in duck.execute(
-            f"select file_seq, line, doc from _ea_native_typed join {table} using (file_seq, line) "
-            "where not clean"
+            "select file_seq, line, doc from _ea_native_typed "
+            "where not clean and not list_contains($back, file_seq)",
+            {"back": back},
         ).fetchall():
             self.reads[seq].leftovers.append(self._leftover(seq, line, doc))
         columns = ", ".join(ident(c) for c in self.spec.column_names)
         duck.execute(
             f"insert into {ident(self.stage)} "
             f"({columns}, source_file, source_line, source_date, run_id, loaded_at, file_seq) "
-            f"select {columns}, f.path, t.line, f.day, ?, ?, t.file_seq "
-            "from _ea_native_typed as t join _ea_native_files as f using (file_seq) where t.clean",
-            [self.run_id, self.loaded_at],
+            f"select {columns}, f.path, t.line, f.day, $run_id, $loaded_at, t.file_seq "
+            "from _ea_native_typed as t join _ea_native_files as f using (file_seq) "
+            "where t.clean and not list_contains($back, t.file_seq)",
+            {"run_id": self.run_id, "loaded_at": self.loaded_at, "back": back},
         )
-        duck.execute(f"delete from {table}")
 
     def _leftover(self, seq: int, number: int, raw: str) -> Parsed | Reject:
         """A row SQL did not settle, read by the Python reader's own per-row code."""
@@ -486,15 +477,21 @@ def _json_query(native: NativeJson) -> str:
     )
     clean = f"coalesce(case when shaped then {native.clean} end, false)"
     ctes = (
-        f"with docs as (select file_seq, line, doc, {shaped} as shaped from _ea_native_lines), "
-        "parts as (select file_seq, line, doc, shaped, "
+        f"with {_lines_sql('json')}, "
+        "docs as (select file_seq, line, doc, bad_file as whole, "
+        f"not bad_file and {shaped} as shaped from lines "
+        f"where bad_file or not regexp_full_match(doc, '{_SPACE}*')), "
+        "parts as (select *, "
         f"case when shaped then json_type(doc, {paths}) end as ty, "
         f"case when shaped then json_extract_string(doc, {paths}) end as tx from docs), "
         f"named as (select *{lets} from parts), "
-        f"texts as (select file_seq, line, {clean} as json_clean, {columns} from named)"
+        f"texts as (select file_seq, line, doc, whole, {clean} as json_clean, {columns} from named)"
     )
     if native.typed is None:
         names = ", ".join(ident(n) for n in native.columns)
-        return ctes + f" select file_seq, line, {names}, json_clean as clean from texts"
+        return (
+            ctes + f" select file_seq, line, {names}, json_clean as clean, whole, "
+            "case when not json_clean then doc end as doc from texts"
+        )
     typed = native.typed
     return ctes + ", " + typed_select(typed.reader.fields, typed.checks, typed.derived, also="json_clean")
