@@ -104,7 +104,8 @@ _TYPED: dict[Callable[[str], Any], tuple[str, str]] = {
     parse_text: ("@", "true"),
     parse_email: (
         "lower(@)",
-        r"length(@) <= 254 and regexp_full_match(@, '[!-?A-~]+@[!-?A-~]+\.[!-?A-~]+')"
+        # (\x40 is the at sign: a bare one would be taken for the text.)
+        r"length(@) <= 254 and regexp_full_match(@, '[!-?A-~]+\x40[!-?A-~]+\.[!-?A-~]+')"
         " and not starts_with(lower(@), 'mailto:')",
     ),
     parse_timestamp: (
