@@ -235,7 +235,7 @@ def json_fields(typed: NativeCsv, row: Callable[[int, str, Any], Parsed | Reject
 # into lines (and a CSV line into cells), types and checks every line and stages the clean
 # ones in one statement; only the rows SQL does not settle come back to Python.
 
-CHUNK_BYTES = 256 * 1024 * 1024
+CHUNK_BYTES = 192 * 1024 * 1024
 """File bytes read per statement: bounds the memory a statement needs whatever the batch's size."""
 
 _CSV_FIELD = r'"(?:[^"]|"")*"|[^,"]*'
@@ -381,7 +381,7 @@ class Batch:
         """Type and stage what is left. Per file taken, what was staged and left to Python;
         and the files handed back to the Python reader."""
         self._flush()
-        for table in ("files", "typed"):
+        for table in ("files", "lines", "typed"):
             self.duck.execute(f"drop table if exists _ea_native_{table}")
         for seq in self.handed_back:
             self.reads.pop(seq, None)
@@ -397,10 +397,16 @@ class Batch:
         self.duck.execute("delete from _ea_native_files")
         self.duck.executemany("insert into _ea_native_files values (?, ?, ?, ?, ?, ?)", pending)
         paths = [row[1] for row in pending]
-        if self.csv is not None and any(row[3] == "csv" for row in pending):
-            self._stage(self._csv_query(), paths)
-        if self.json is not None and any(row[3] == "json" for row in pending):
-            self._stage(_json_query(self.json), paths)
+        for kind, query in (("csv", self._csv_query), ("json", self._json_query)):
+            if any(row[3] == kind for row in pending):
+                # Lines into a table first: read_blob runs on one thread, while the row groups
+                # of a table are typed in parallel.
+                self.duck.execute(
+                    f"create or replace temp table _ea_native_lines as with {_lines_sql(kind)} "
+                    "select * from lines",
+                    {"paths": paths},
+                )
+                self._stage(query())
 
     def _csv_query(self) -> str:
         assert self.csv is not None
@@ -409,16 +415,20 @@ class Batch:
         )
         blank = f"len(cells) = 1 and {trimmed('cells[1]')} is null"
         return (
-            f"with {_lines_sql('csv')}, "
+            "with lines as (select * from _ea_native_lines), "
             f"cells as (select *, {_CELLS} as cells from lines where line > 1 or bad_file), "
             "texts as (select file_seq, line, doc, bad_file or cells is null as whole, "
             f"len(cells) = width as fits, {texts} from cells where whole or not ({blank})), "
             + typed_select(self.csv.reader.fields, self.csv.checks, self.csv.derived, "fits")
         )
 
-    def _stage(self, query: str, paths: list[str]) -> None:
+    def _json_query(self) -> str:
+        assert self.json is not None
+        return _json_query(self.json)
+
+    def _stage(self, query: str) -> None:
         duck = self.duck
-        duck.execute(f"create or replace temp table _ea_native_typed as {query}", {"paths": paths})
+        duck.execute(f"create or replace temp table _ea_native_typed as {query}")
         back = [
             seq
             for (seq,) in duck.execute(
@@ -478,7 +488,7 @@ def _json_query(native: NativeJson) -> str:
     )
     clean = f"coalesce(case when shaped then {native.clean} end, false)"
     ctes = (
-        f"with {_lines_sql('json')}, "
+        "with lines as (select * from _ea_native_lines), "
         "docs as (select file_seq, line, doc, bad_file as whole, "
         f"not bad_file and {shaped} as shaped from lines "
         f"where bad_file or not regexp_full_match(doc, '{_SPACE}*')), "
