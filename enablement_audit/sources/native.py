@@ -181,11 +181,11 @@ class NativeCsv:
 
 @dataclass(frozen=True)
 class NativeJson:
-    """A JSON Lines source on the fast path. Each line (``doc``) is parsed twice in all: for
-    ``paths``, ``ty[i]`` is the ``json_type`` of the i-th path (NULL when missing) and
-    ``tx[i]`` its text (a string's value; an object's or list's JSON). ``lets`` are further
-    named columns over those, computed once; ``columns`` gives each raw column's SQL and
-    ``clean`` the predicate under which those values are the Python reader's (both only
+    """A JSON Lines source on the fast path. For ``paths``, ``ty[i]`` is the ``json_type`` of
+    the i-th path (NULL when missing), ``tx[i]`` its text (a string's value; an object's or
+    list's JSON) and ``tt[i]`` that text trimmed as the Python readers trim it. ``lets`` are
+    further named columns over those, computed once; ``columns`` gives each raw column's SQL
+    and ``clean`` the predicate under which those values are the Python reader's (both only
     evaluated on lines that are valid JSON objects). ``row(line, raw_text, value)`` is the
     reader's per-record code. With ``typed``, ``columns`` are the fields' texts, typed and
     checked as that CSV source's."""
@@ -210,7 +210,7 @@ def json_fields(typed: NativeCsv, row: Callable[[int, str, Any], Parsed | Reject
     Python."""
     fields = typed.reader.fields
     paths = tuple("$." + ident(spec.header) for spec in fields.values())
-    texts = {name: trimmed(f"tx[{i}]") for i, name in enumerate(fields, start=1)}
+    texts = {name: f"tt[{i}]" for i, name in enumerate(fields, start=1)}
     headers = [spec.header for spec in fields.values()]
     wanted = [k for spec in fields.values() for k in (spec.header, *spec.aliases)]
     normalized = sorted({"".join(ch for ch in k.lower() if ch.isalnum() and ch.isascii()) for k in wanted})
@@ -495,7 +495,7 @@ def _json_query(native: NativeJson) -> str:
         "parts as (select *, "
         f"case when shaped then json_type(doc, {paths}) end as ty, "
         f"case when shaped then json_extract_string(doc, {paths}) end as tx from docs), "
-        f"named as (select *{lets} from parts), "
+        f"named as (select *, list_transform(tx, lambda v: {trimmed('v')}) as tt{lets} from parts), "
         f"texts as (select file_seq, line, doc, whole, {clean} as json_clean, {columns} from named)"
     )
     if native.typed is None:

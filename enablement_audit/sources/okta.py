@@ -195,18 +195,19 @@ def _native() -> native.NativeJson:
     at = {path: i for i, path in enumerate(_PATHS, start=1)}
 
     def text(path: str) -> str:
-        return native.trimmed(f"tx[{at[path]}]")
+        return f"tt[{at[path]}]"
 
     app_paths = "[" + ", ".join(native.literal(p) for p in _APP_PATHS) + "]"
+    target = f"tx[{at['$.target']}]"  # the target list's JSON: parsed again, not the whole line
     lets = {
         "app": (
-            f"list_filter(try_cast(json_extract(doc, '$.target') as json[]), "
+            f"list_filter(try_cast({target} as json[]), "
             f"lambda t: json_type(t) = 'OBJECT' "
             f"and t ->> 'type' = {native.literal(APP_INSTANCE)})[1]"
         ),
         "targets_are_objects": (
-            "coalesce(list_bool_and(list_transform("
-            "json_type(doc, '$.target[*]'), lambda t: t = 'OBJECT')), true)"
+            f"coalesce(list_bool_and(list_transform(json_type({target}, '$[*]'), "
+            "lambda t: t = 'OBJECT')), true)"
         ),
     }
     published, published_clean = native.field_sql(
