@@ -135,3 +135,17 @@ def test_a_value_sql_settles_is_the_value_python_parses(parse, texts):
         ).fetchone()
         if clean:
             assert value == parse(text), text
+
+
+def test_a_file_whose_name_reads_as_a_glob_pattern_loads_whole(tmp_path, monkeypatch, generated_landing):
+    """DuckDB would take ``[1]`` in a name for a pattern; such a file goes to the Python reader."""
+    first = sorted((generated_landing / "okta").rglob("*.jsonl"))[0]
+    day = tmp_path / "landing" / "okta" / first.parent.name
+    day.mkdir(parents=True)
+    files = [str(shutil.copy(first, day / "okta-[1].jsonl"))]
+    lines = sum(1 for line in first.read_text().splitlines() if line.strip())
+    fast, slow = load_both(tmp_path, "okta", files, monkeypatch)
+    assert fast == slow
+    (status, read, loaded, quarantined, duplicates), = fast["runs"]
+    assert (status, read) == ("ok", lines)
+    assert loaded + quarantined + duplicates == read

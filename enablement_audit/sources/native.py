@@ -1,4 +1,4 @@
-"""The loader's fast path: DuckDB's own CSV and text readers, with the rules in set-based SQL.
+"""The loader's fast path: DuckDB reads the files and applies the rules in set-based SQL.
 
 The Python readers stay the definition of what a row means. Here DuckDB reads a file, types
 every field and applies a source's rules in SQL to all rows at once, and settles only the rows
@@ -231,9 +231,9 @@ def json_fields(typed: NativeCsv, row: Callable[[int, str, Any], Parsed | Reject
 
 
 # ---------------------------------------------------------------------------------------------
-# Reading a batch of files: DuckDB reads each chunk of files itself (in parallel), splits them
-# into lines (and a CSV line into cells), types and checks every line and stages the clean
-# ones in one statement; only the rows SQL does not settle come back to Python.
+# Reading a batch of files: per chunk of files, DuckDB reads them and splits them into lines
+# (one statement), then splits a CSV line into cells, types and checks every line (one
+# statement) and stages the clean ones; only the rows SQL does not settle come back to Python.
 
 CHUNK_BYTES = 192 * 1024 * 1024
 """File bytes read per statement: bounds the memory a statement needs whatever the batch's size."""
@@ -283,8 +283,8 @@ class NativeRead:
 def _head(source: SourceFile) -> bytes | None:
     """The start of a local file the fast path may read (no mapping, no byte-order mark)."""
     path = source.path.removeprefix("file://")
-    if source.mapping is not None or "://" in path:
-        return None
+    if source.mapping is not None or "://" in path or any(c in path for c in "*?[{"):
+        return None  # (read_blob would take the name for a glob pattern)
     try:
         with open(path, "rb") as handle:
             head = handle.read(_HEAD_BYTES)
@@ -406,6 +406,12 @@ class Batch:
                     "select * from lines",
                     {"paths": paths},
                 )
+                unread = self.duck.execute(
+                    "select file_seq from _ea_native_files where kind = ? "
+                    "and file_seq not in (select file_seq from _ea_native_lines)",
+                    [kind],
+                ).fetchall()
+                self.handed_back.extend(seq for (seq,) in unread)  # never lost: Python reads it
                 self._stage(query())
 
     def _csv_query(self) -> str:
