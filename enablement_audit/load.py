@@ -314,12 +314,14 @@ def _stage_row(
     return (*content, source.path, item.line, source.file_date, None, run_id, loaded_at)
 
 
-def _row_hash(columns: Sequence[str]) -> str:
+def _row_hash(columns: Sequence[str], alias: str = "") -> str:
     """SQL for a fingerprint of a row's content, to tell a repeated delivery from a conflict:
-    each value as text with its length in front, so no two rows share one by accident."""
+    each value as text with its length in front, so no two rows share one by accident. A stored
+    row's fingerprint is computed again from its columns (``alias``), not read from
+    ``row_hash``: rows loaded by earlier versions were fingerprinted another way."""
     parts = []
     for name in columns:
-        text = f"cast({quote_identifier(name)} as varchar)"
+        text = f"cast({alias}{quote_identifier(name)} as varchar)"
         parts.append(f"coalesce(cast(length({text}) as varchar) || ':' || {text}, '~')")
     return f"md5({' || '.join(parts)})"
 
@@ -386,8 +388,8 @@ def _merge(
             case
                 when r.rank_in_batch > 1 and {is_event} and r.row_hash <> r.kept_hash then 'conflict_in_batch'
                 when r.rank_in_batch > 1 then 'duplicate'
-                when t.row_hash is null then 'load'
-                when t.row_hash = r.row_hash then 'duplicate'
+                when t.source_file is null then 'load'
+                when {_row_hash(spec.column_names, "t.")} = r.row_hash then 'duplicate'
                 when {is_event} then 'conflict'
                 when {superseded} then 'duplicate'
                 else 'load'

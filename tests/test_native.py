@@ -146,6 +146,61 @@ def test_a_file_whose_name_reads_as_a_glob_pattern_loads_whole(tmp_path, monkeyp
     lines = sum(1 for line in first.read_text().splitlines() if line.strip())
     fast, slow = load_both(tmp_path, "okta", files, monkeypatch)
     assert fast == slow
-    (status, read, loaded, quarantined, duplicates), = fast["runs"]
+    ((status, read, loaded, quarantined, duplicates),) = fast["runs"]
     assert (status, read) == ("ok", lines)
     assert loaded + quarantined + duplicates == read
+
+
+EDGE_LINES = {
+    "xapi": [
+        # settled in SQL
+        '{"id":"6D244A03-4C2F-42D4-951D-D1D1CCA413FA","actor":{"mbox":"MAILTO:Ann@Example.com "},'
+        '"verb":{"id":"http://adlnet.gov/expapi/verbs/completed","display":{"en-US":" done "}},'
+        '"object":{"id":"https://lms/c/1","definition":{"name":{"en-US":"Course"}}},'
+        '"result":{"success":true,"completion":false,"score":{"scaled":0.5,"raw":7},"duration":"pt1h2m3.5s"},'
+        '"context":{"registration":"868E0550-DAD0-4305-A06F-8A567283398C"},"timestamp":"2026-01-05T10:00:00+02:00"}',
+        '{"id":"1d244a03-4c2f-42d4-951d-d1d1cca413fa","actor":{"account":{"homePage":"https://lms","name":"u1"}},'
+        '"verb":{"id":"urn:x:y","display":"not a map"},"object":{"id":"o","objectType":"Activity"},'
+        '"result":"not an object","stored":"2026-01-05T10:00:00Z","version":" 1.0.3 "}',
+        # left to Python: no en-US entry, a duplicate key, a score out of range, a bad duration,
+        # a voiding statement, no id, an empty StatementResult, a number where text belongs
+        '{"id":"2d244a03-4c2f-42d4-951d-d1d1cca413fa","actor":{"mbox_sha1sum":"' + "a" * 40 + '"},'
+        '"verb":{"id":"urn:v","display":{"de-DE":"erledigt","en-GB":"done"}},"object":{"id":"o"},'
+        '"timestamp":"2026-01-05T10:00:00Z"}',
+        '{"id":"3d244a03-4c2f-42d4-951d-d1d1cca413fa","actor":{"mbox":"mailto:a@x.com","mbox":"mailto:b@x.com"},'
+        '"verb":{"id":"urn:v"},"object":{"id":"o"},"timestamp":"2026-01-05T10:00:00Z"}',
+        '{"id":"4d244a03-4c2f-42d4-951d-d1d1cca413fa","actor":{"mbox":"mailto:a@x.com"},"verb":{"id":"urn:v"},'
+        '"object":{"id":"o"},"result":{"score":{"scaled":1.5}},"timestamp":"2026-01-05T10:00:00Z"}',
+        '{"id":"5d244a03-4c2f-42d4-951d-d1d1cca413fa","actor":{"mbox":"mailto:a@x.com"},"verb":{"id":"urn:v"},'
+        '"object":{"id":"o"},"result":{"duration":"P1DT2H","score":{"raw":1e400}},"timestamp":"2026-01-05T10:00:00Z"}',
+        '{"id":"7d244a03-4c2f-42d4-951d-d1d1cca413fa","actor":{"mbox":"mailto:a@x.com"},'
+        '"verb":{"id":"http://adlnet.gov/expapi/verbs/voided"},'
+        '"object":{"objectType":"StatementRef","id":"6D244A03-4C2F-42D4-951D-D1D1CCA413FA"},"stored":"2026-01-06T00:00:00Z"}',
+        '{"actor":{"mbox":"mailto:a@x.com"},"verb":{"id":"urn:v"},"object":{"id":"o"},"timestamp":"2026-01-05T10:00:00Z"}',
+        '{"statements": [], "more": ""}',
+        '{"id":"8d244a03-4c2f-42d4-951d-d1d1cca413fa","actor":{"mbox":"mailto:a@x.com","name":5},'
+        '"verb":{"id":"urn:v"},"object":{"id":7},"timestamp":"2026-01-05T10:00:00Z"}',
+    ],
+    "okta": [
+        '{"uuid":"e1","published":"2026-01-05T10:00:00.000Z","eventType":"user.authentication.sso",'
+        '"outcome":{"result":"SUCCESS"},"actor":{"alternateId":"A@x.com","id":"u1"},'
+        '"target":[{"type":"AppInstance","id":"app1","displayName":"Gong"}]}',
+        # a target that is text holding a list: no app in Python, none here
+        '{"uuid":"e2","published":"2026-01-05T10:00:00.000Z","eventType":"user.authentication.sso",'
+        '"outcome":{"result":"SUCCESS"},"actor":{"alternateId":"a@x.com"},'
+        '"target":"[{\\"type\\":\\"AppInstance\\",\\"id\\":\\"app1\\"}]"}',
+        '{"uuid":"e3","published":"2026-01-05T10:00:00.000Z","eventType":"user.session.start",'
+        '"target":"plain text","actor":{"alternateId":"a@x.com","alternateId":"b@x.com"}}',
+    ],
+}
+
+
+@pytest.mark.parametrize("source", sorted(EDGE_LINES))
+def test_edge_records_load_the_same_on_both_paths(source, tmp_path, monkeypatch):
+    day = tmp_path / "landing" / source / "2026-01-05"
+    day.mkdir(parents=True)
+    path = day / f"{source}.jsonl"
+    path.write_text("\n".join(EDGE_LINES[source]) + "\n", encoding="utf-8")
+    fast, slow = load_both(tmp_path, source, [str(path)], monkeypatch)
+    assert fast == slow
+    assert fast["raw"]

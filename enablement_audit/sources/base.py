@@ -821,9 +821,3 @@ def _skip(events: Iterator[tuple[str, Any]], open_containers: int) -> None:
 
 
 _TOO_DEEP = object()
-
-
-def row_hash(values: Mapping[str, Any], columns: Iterable[str]) -> str:
-    """A stable fingerprint of a row's content, to tell a duplicate from a conflict."""
-    payload = json.dumps([values.get(c) for c in columns], default=str, separators=(",", ":"))
-    return hashlib.md5(payload.encode()).hexdigest()

@@ -187,13 +187,13 @@ class NativeJson:
     further named columns over those, computed once; ``columns`` gives each raw column's SQL
     and ``clean`` the predicate under which those values are the Python reader's (both only
     evaluated on lines that are valid JSON objects). ``row(line, raw_text, value)`` is the
-    reader's per-record code. With ``typed``, ``columns`` are the fields' texts, typed and
-    checked as that CSV source's."""
+    reader's per-record code (one row, or a list of them). With ``typed``, ``columns`` are the
+    fields' texts, typed and checked as that CSV source's."""
 
     paths: tuple[str, ...]
     columns: Mapping[str, str]
     clean: str
-    row: Callable[[int, str, Any], Parsed | Reject]
+    row: Callable[[int, str, Any], Parsed | Reject | Iterable[Parsed | Reject]]
     lets: Mapping[str, str] = field(default_factory=dict)
     typed: NativeCsv | None = None
 
@@ -201,6 +201,12 @@ class NativeJson:
 def json_is(index: int, *types: str) -> str:
     """The value at the ``index``-th path is missing, null, or one of ``types``."""
     return f"coalesce(ty[{index}] in {sql_list(('NULL', *types))}, true)"
+
+
+def distinct_keys(json_sql: str) -> str:
+    """The JSON object ``json_sql`` names no key twice (DuckDB reads the first of two, Python
+    the last: such a line is left to Python)."""
+    return f"len(json_keys({json_sql})) = len(list_distinct(json_keys({json_sql})))"
 
 
 def json_fields(typed: NativeCsv, row: Callable[[int, str, Any], Parsed | Reject]) -> NativeJson:
@@ -453,7 +459,7 @@ class Batch:
             "where not clean and not list_contains($back, file_seq)",
             {"back": back},
         ).fetchall():
-            self.reads[seq].leftovers.append(self._leftover(seq, line, doc))
+            self.reads[seq].leftovers.extend(self._leftover(seq, line, doc))
         columns = ", ".join(ident(c) for c in self.spec.column_names)
         duck.execute(
             f"insert into {ident(self.stage)} "
@@ -464,18 +470,22 @@ class Batch:
             {"run_id": self.run_id, "loaded_at": self.loaded_at, "back": back},
         )
 
-    def _leftover(self, seq: int, number: int, raw: str) -> Parsed | Reject:
-        """A row SQL did not settle, read by the Python reader's own per-row code."""
+    def _leftover(self, seq: int, number: int, raw: str) -> list[Parsed | Reject]:
+        """The rows of a line SQL did not settle, read by the Python reader's own per-row code
+        (a JSON record may hold several rows, or none)."""
         if seq in self.layouts:
             assert self.csv is not None
             positions, width = self.layouts[seq]
             cells = next(csv.reader([raw]))
             if len(cells) != width:
-                return width_reject(number, raw, width, len(cells))
-            return self.csv.reader.row(number, raw, csv_record(cells, positions, ColumnMapping()))
+                return [width_reject(number, raw, width, len(cells))]
+            return [self.csv.reader.row(number, raw, csv_record(cells, positions, ColumnMapping()))]
         assert self.json is not None
         item = json_line(number, raw.strip())
-        return item if isinstance(item, Reject) else self.json.row(*item)
+        if isinstance(item, Reject):
+            return [item]
+        rows = self.json.row(*item)
+        return [rows] if isinstance(rows, Parsed | Reject) else list(rows)
 
 
 _UNSTORABLE_ESCAPE = r"\\u(0000|[dD][89a-fA-F])"

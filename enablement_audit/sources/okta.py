@@ -198,16 +198,17 @@ def _native() -> native.NativeJson:
         return f"tt[{at[path]}]"
 
     app_paths = "[" + ", ".join(native.literal(p) for p in _APP_PATHS) + "]"
-    target = f"tx[{at['$.target']}]"  # the target list's JSON: parsed again, not the whole line
+    # The target list's JSON text, parsed again (not the whole line), only where it is a list.
+    target, is_list = f"tx[{at['$.target']}]", f"ty[{at['$.target']}] = 'ARRAY'"
     lets = {
         "app": (
-            f"list_filter(try_cast({target} as json[]), "
+            f"case when {is_list} then list_filter(cast({target} as json[]), "
             f"lambda t: json_type(t) = 'OBJECT' "
-            f"and t ->> 'type' = {native.literal(APP_INSTANCE)})[1]"
+            f"and t ->> 'type' = {native.literal(APP_INSTANCE)})[1] end"
         ),
         "targets_are_objects": (
-            f"coalesce(list_bool_and(list_transform(json_type({target}, '$[*]'), "
-            "lambda t: t = 'OBJECT')), true)"
+            f"case when {is_list} then coalesce(list_bool_and(list_transform(json_type({target}, '$[*]'), "
+            "lambda t: t = 'OBJECT')), true) else true end"
         ),
     }
     published, published_clean = native.field_sql(
