@@ -50,6 +50,25 @@ tool_week_data as (
     inner join week on week.week_start = signin.week_start
 ),
 
+rep_signin_day as (
+    -- sign-in days, not sign-ins: each is joined to four seat-weeks below
+    select distinct
+        tool,
+        rep_id,
+        activity_date
+    from signin
+    where rep_id is not null
+),
+
+login_signin_day as (
+    select distinct
+        tool,
+        external_id,
+        activity_date
+    from signin
+    where external_id is not null
+),
+
 seat_signin_day as (
     -- the assignee's own sign-in days: matched by the CRM user, or by the login itself; two
     -- equi-joins (an OR in the join condition makes the engine compare every seat-week with
@@ -58,35 +77,36 @@ seat_signin_day as (
         seat_week.tool,
         seat_week.user_email,
         seat_week.week_start,
-        signin.activity_date
+        rep_signin_day.activity_date
     from seat_week
-    inner join signin
+    inner join rep_signin_day
         on
-            signin.tool = seat_week.tool
-            and signin.rep_id = seat_week.rep_id
-            and signin.activity_date between seat_week.week_start - 21 and seat_week.week_start + 6
+            rep_signin_day.tool = seat_week.tool
+            and rep_signin_day.rep_id = seat_week.rep_id
+            and rep_signin_day.activity_date between seat_week.week_start - 21 and seat_week.week_start + 6
     union all
     select
         seat_week.tool,
         seat_week.user_email,
         seat_week.week_start,
-        signin.activity_date
+        login_signin_day.activity_date
     from seat_week
-    inner join signin
+    inner join login_signin_day
         on
-            signin.tool = seat_week.tool
-            and signin.external_id = seat_week.user_email
-            and signin.activity_date between seat_week.week_start - 21 and seat_week.week_start + 6
+            login_signin_day.tool = seat_week.tool
+            and login_signin_day.external_id = seat_week.user_email
+            and login_signin_day.activity_date between seat_week.week_start - 21 and seat_week.week_start + 6
 ),
 
 seat_signin as (
+    -- days counted once: distinct rows first, then plain counts (cheaper than count distinct)
     select
         tool,
         user_email,
         week_start,
-        count(distinct activity_date) as signin_days_28d,
-        count(distinct case when activity_date >= week_start then activity_date end) as signin_days_week
-    from seat_signin_day
+        count(*) as signin_days_28d,
+        count(*) filter (where activity_date >= week_start) as signin_days_week
+    from (select distinct tool, user_email, week_start, activity_date from seat_signin_day) as days
     group by tool, user_email, week_start
 ),
 
