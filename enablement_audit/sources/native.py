@@ -91,6 +91,10 @@ _TIMESTAMP = (
     " else 0 end))"
 )
 _IN_RANGE = f"between {MIN_YEAR} and {MAX_YEAR}"
+_UTC_TEXT = r"\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?(Z|\+0000|\+00:00)"
+_UTC = r"try_cast(regexp_replace(@, '(Z|\+0000|\+00:00)$', '') as timestamp)"
+"""The usual spelling (UTC with ``Z`` or ``+0000``, as Okta, Salesforce and LRSs write it) read
+with two patterns instead of the general rule's seven."""
 _TRUE = ("true", "t", "1", "yes", "y")
 _FALSE = ("false", "f", "0", "no", "n")
 
@@ -109,8 +113,9 @@ _TYPED: dict[Callable[[str], Any], tuple[str, str]] = {
         " and not starts_with(lower(@), 'mailto:')",
     ),
     parse_timestamp: (
-        _TIMESTAMP,
-        f"regexp_full_match(@, '{_TIMESTAMP_TEXT}') and year({_TIMESTAMP}) {_IN_RANGE}",
+        f"case when regexp_full_match(@, '{_UTC_TEXT}') then {_UTC} else {_TIMESTAMP} end",
+        f"case when regexp_full_match(@, '{_UTC_TEXT}') then coalesce(year({_UTC}) {_IN_RANGE}, false) "
+        f"else regexp_full_match(@, '{_TIMESTAMP_TEXT}') and year({_TIMESTAMP}) {_IN_RANGE} end",
     ),
     parse_date: (
         f"case when length(@) = 10 then try_cast(@ as date) else cast({_TIMESTAMP} as date) end",
