@@ -317,8 +317,9 @@ def _stage_row(
 def _row_hash(columns: Sequence[str], alias: str = "") -> str:
     """SQL for a fingerprint of a row's content, to tell a repeated delivery from a conflict:
     each value as text with its length in front, so no two rows share one by accident. A stored
-    row's fingerprint is computed again from its columns (``alias``), not read from
-    ``row_hash``: rows loaded by earlier versions were fingerprinted another way."""
+    row matches by the fingerprint stored when it loaded (a column set later, such as xAPI's
+    ``is_voided``, does not count) or by one computed again from its columns (``alias``): rows
+    loaded by earlier versions were fingerprinted another way."""
     parts = []
     for name in columns:
         text = f"cast({alias}{quote_identifier(name)} as varchar)"
@@ -389,7 +390,8 @@ def _merge(
                 when r.rank_in_batch > 1 and {is_event} and r.row_hash <> r.kept_hash then 'conflict_in_batch'
                 when r.rank_in_batch > 1 then 'duplicate'
                 when t.source_file is null then 'load'
-                when {_row_hash(spec.column_names, "t.")} = r.row_hash then 'duplicate'
+                when t.row_hash = r.row_hash or {_row_hash(spec.column_names, "t.")} = r.row_hash
+                    then 'duplicate'
                 when {is_event} then 'conflict'
                 when {superseded} then 'duplicate'
                 else 'load'
