@@ -273,7 +273,7 @@ def _lines_sql(kind: str) -> str:
     return (
         f"file_texts as (select f.file_seq, f.width, f.pos, {text} as text "
         "from read_blob($paths) as b join _ea_native_files as f on f.path = b.filename "
-        f"where f.kind = '{kind}'), "
+        f"where f.kind = {literal(kind)}), "
         "checked as (select *, text is null or contains(text, chr(13)) or contains(text, chr(0)) "
         "as bad_file from file_texts), "
         "lines as (select file_seq, width, pos, bad_file, generate_subscripts(parts, 1) as line, "
