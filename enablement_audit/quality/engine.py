@@ -363,20 +363,26 @@ def execute(
         return results
     use_sql = _use_sql(warehouse, executor)
     context = new_context(docs_dir)
-    datasource = (
-        gx_sql_datasource(context, warehouse) if use_sql else context.data_sources.add_pandas("warehouse")
-    )
+    if not use_sql:
+        for index, batch in enumerate(plan.batches):
+            # A data source per table: its engine keeps every batch's DataFrame, so one shared
+            # source would hold every table's rows until the last check.
+            name = f"warehouse-{index}"
+            datasource = context.data_sources.add_pandas(name)
+            batch_definition, parameters = _pandas_batch(datasource, warehouse, batch)
+            outcome = _validate(context, batch, batch_definition, parameters, docs_dir is not None)
+            results.extend(_results(batch, outcome, config))
+            del datasource, batch_definition, parameters, outcome
+            context.data_sources.delete(name)
+        return results
+    datasource = gx_sql_datasource(context, warehouse)
     try:
         for batch in plan.batches:
-            if use_sql:
-                batch_definition, parameters = _sql_batch(datasource, warehouse, batch)
-            else:
-                batch_definition, parameters = _pandas_batch(datasource, warehouse, batch)
+            batch_definition, parameters = _sql_batch(datasource, warehouse, batch)
             outcome = _validate(context, batch, batch_definition, parameters, docs_dir is not None)
             results.extend(_results(batch, outcome, config))
     finally:
-        if use_sql:
-            datasource.get_engine().dispose()
+        datasource.get_engine().dispose()
     return results
 
 
