@@ -59,8 +59,9 @@ def run_sql(conn: Connection, sql: str, params: dict[str, Any] | None = None) ->
     return conn.execute(sa.text(sql), params or {})
 
 
-DUCKDB_MEMORY_LIMIT = "1500MB"
-"""DuckDB's own default is 80% of the machine's memory; capped, big joins spill to disk instead.
+DUCKDB_MEMORY_LIMIT = "1GB"
+"""DuckDB's own default is 80% of the machine's memory; capped, big joins spill to disk instead
+(at scale M, 1GB rather than 1500MB costs the build about 4 s and saves about 450 MB).
 A ``memory_limit`` in the URL's query (``duckdb:///w.duckdb?memory_limit=8GB``) overrides it."""
 
 
