@@ -98,15 +98,24 @@ seat_signin_day as (
             and login_signin_day.activity_date between seat_week.week_start - 21 and seat_week.week_start + 6
 ),
 
-seat_signin as (
+seat_signin_date as (
     -- days counted once: distinct rows first, then plain counts (cheaper than count distinct)
+    select distinct
+        tool,
+        user_email,
+        week_start,
+        activity_date
+    from seat_signin_day
+),
+
+seat_signin as (
     select
         tool,
         user_email,
         week_start,
         count(*) as signin_days_28d,
         count(*) filter (where activity_date >= week_start) as signin_days_week
-    from (select distinct tool, user_email, week_start, activity_date from seat_signin_day) as days
+    from seat_signin_date
     group by tool, user_email, week_start
 ),
 
