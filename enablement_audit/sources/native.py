@@ -188,7 +188,7 @@ class NativeCsv:
 class NativeJson:
     """A JSON Lines source on the fast path. For ``paths``, ``ty[i]`` is the ``json_type`` of
     the i-th path (NULL when missing), ``tx[i]`` its text (a string's value; an object's or
-    list's JSON) and ``tt[i]`` that text trimmed as the Python readers trim it. ``lets`` are
+    list's JSON) and ``tt[i]`` a scalar's text trimmed as the Python readers trim it. ``lets`` are
     further named columns over those, computed once; ``columns`` gives each raw column's SQL
     and ``clean`` the predicate under which those values are the Python reader's (both only
     evaluated on lines that are valid JSON objects). ``row(line, raw_text, value)`` is the
@@ -496,6 +496,13 @@ class Batch:
 _UNSTORABLE_ESCAPE = r"\\u(0000|[dD][89a-fA-F])"
 
 
+_TRIMMED_SCALARS = (
+    f"list_transform(tx, lambda v, i: case when ty[i] not in ('OBJECT', 'ARRAY') then {trimmed('v')} end)"
+)
+"""``tt``: each path's text trimmed, for scalars only (an object's JSON text is long, and
+finding its last character means reading all of it)."""
+
+
 def _json_query(native: NativeJson) -> str:
     depth = f"length(doc) - length(replace(replace(doc, '{{', ''), '[', '')) <= {MAX_JSON_DEPTH}"
     shaped = (
@@ -516,7 +523,7 @@ def _json_query(native: NativeJson) -> str:
         "parts as (select *, "
         f"case when shaped then json_type(doc, {paths}) end as ty, "
         f"case when shaped then json_extract_string(doc, {paths}) end as tx from docs), "
-        f"named as (select *, list_transform(tx, lambda v: {trimmed('v')}) as tt{lets} from parts), "
+        f"named as (select *, {_TRIMMED_SCALARS} as tt{lets} from parts), "
         f"texts as (select file_seq, line, doc, whole, {clean} as json_clean, {columns} from named)"
     )
     if native.typed is None:
