@@ -196,7 +196,11 @@ EDGE_LINES = {
         '"outcome":{"result":"SUCCESS"},"actor":{"alternateId":"a@x.com"},'
         '"target":"[{\\"type\\":\\"AppInstance\\",\\"id\\":\\"app1\\"}]"}',
         '{"uuid":"e3","published":"2026-01-05T10:00:00.000Z","eventType":"user.session.start",'
-        '"target":"plain text","actor":{"alternateId":"a@x.com","alternateId":"b@x.com"}}',
+        '"target":"plain text"}',
+        # a key twice: DuckDB would read the first, Python reads the last
+        '{"uuid":"e4","published":"2026-01-05T10:00:00.000Z","eventType":"user.authentication.sso",'
+        '"outcome":{"result":"SUCCESS"},"actor":{"alternateId":"a@x.com","alternateId":"b@x.com"},'
+        '"target":[{"type":"AppInstance","id":"app1"}]}',
     ],
 }
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from enablement_audit.sources.base import (
+    MAX_EMAIL_LENGTH,
     MAX_JSON_DEPTH,
     MAX_YEAR,
     MIN_YEAR,
@@ -104,12 +105,15 @@ def sql_list(values: Iterable[str]) -> str:
     return "(" + ", ".join(literal(v) for v in sorted(values)) + ")"
 
 
+EMAIL_TEXT = r"[!-?A-~]+\x40[!-?A-~]+\.[!-?A-~]+"
+"""An address SQL settles: printable ASCII, no blank, one at sign (written ``\x40``: a bare one
+would be taken for the text below). Stricter than the Python rule, never looser."""
+
 _TYPED: dict[Callable[[str], Any], tuple[str, str]] = {
     parse_text: ("@", "true"),
     parse_email: (
         "lower(@)",
-        # (\x40 is the at sign: a bare one would be taken for the text.)
-        r"length(@) <= 254 and regexp_full_match(@, '[!-?A-~]+\x40[!-?A-~]+\.[!-?A-~]+')"
+        f"length(@) <= {MAX_EMAIL_LENGTH} and regexp_full_match(@, '{EMAIL_TEXT}')"
         " and not starts_with(lower(@), 'mailto:')",
     ),
     parse_timestamp: (
@@ -212,6 +216,12 @@ def distinct_keys(json_sql: str) -> str:
     """The JSON object ``json_sql`` names no key twice (DuckDB reads the first of two, Python
     the last: such a line is left to Python)."""
     return f"len(json_keys({json_sql})) = len(list_distinct(json_keys({json_sql})))"
+
+
+def keys_once(objects: Iterable[int]) -> str:
+    """No key twice in the line, nor in the object at any of the ``objects``-th paths."""
+    nested = (f"case when ty[{i}] = 'OBJECT' then {distinct_keys(f'tx[{i}]')} else true end" for i in objects)
+    return " and ".join([distinct_keys("doc"), *nested])
 
 
 def json_fields(typed: NativeCsv, row: Callable[[int, str, Any], Parsed | Reject]) -> NativeJson:

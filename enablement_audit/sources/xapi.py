@@ -434,8 +434,7 @@ def _native() -> native.NativeJson:
     mbox = f"lower({text('$.actor.mbox')})"
     email = f"case when starts_with({mbox}, 'mailto:') then {mbox}[8:] else {mbox} end"
     email_clean = (
-        f"length({email}) <= {MAX_EMAIL_LENGTH} "
-        rf"and regexp_full_match({email}, '[!-?A-~]+@[!-?A-~]+\.[!-?A-~]+')"
+        f"length({email}) <= {MAX_EMAIL_LENGTH} and regexp_full_match({email}, '{native.EMAIL_TEXT}')"
     )
     sha1_given = f"lower({text('$.actor.mbox_sha1sum')})"
     home_page = f"case when {ty('$.actor.account')} = 'OBJECT' then {text('$.actor.account.homePage')} end"
@@ -475,15 +474,8 @@ def _native() -> native.NativeJson:
         "$.result.score",
         "$.context",
     )
-    keys_once = " and ".join(
-        [native.distinct_keys("doc")]
-        + [
-            f"case when {ty(o)} = 'OBJECT' then {native.distinct_keys(f'tx[{at[o]}]')} else true end"
-            for o in objects
-        ]
-    )
     clean = [
-        keys_once,
+        native.keys_once(at[o] for o in objects),
         f"{ty('$.statements')} is null",
         f"{ty('$.id')} = 'VARCHAR' and regexp_full_match(lower(tt[1]), '{_UUID_SQL}')",
         f"({ty('$.timestamp')} = 'VARCHAR' or {ty('$.stored')} = 'VARCHAR')",
