@@ -1,7 +1,8 @@
 """Runs the suites with Great Expectations, in the way each warehouse engine supports.
 
 - DuckDB: the interval's rows (only the columns the checks read) are fetched through Arrow and
-  validated as a pandas batch. GX's SQL datasource is refused on DuckDB (see
+  validated as a pandas batch; a batch of more than ``batch_rows`` rows (severity settings) is
+  validated in parts (see :func:`_in_parts`). GX's SQL datasource is refused on DuckDB (see
   :func:`gx_sql_datasource`): through ``duckdb_engine`` every expectation reports
   ``success=False`` without raising, on good data as on bad, so such a check proves nothing.
 - PostgreSQL: GX's SQL datasource (``add_postgres``) with a query asset per batch, so the
@@ -14,9 +15,11 @@ module: unexpected values are excluded from every result and from Data Docs.
 
 from __future__ import annotations
 
+import itertools
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -54,6 +57,9 @@ RESULT_FORMAT = {
 }
 DOCS_SITE = "enablement_audit"
 NOT_BUILT = "table_built"
+WHOLE_BATCH = frozenset({"ExpectColumnMaxToBeBetween", "ExpectTableRowCountToBeBetween"})
+"""Expectations on an aggregate of the whole batch (its newest value, its row count): a batch
+validated in parts checks them once, on the whole batch's rows of the columns they read."""
 
 
 class UnsupportedEngineError(RuntimeError):
@@ -70,6 +76,7 @@ class Batch:
     kind: Literal["structure", "rows"]
     checks: list[Check]
     query: sa.Select[Any] | None = None
+    key: tuple[str, ...] = ()
 
 
 @dataclass
@@ -232,7 +239,7 @@ def _plan_table(
         where = _row_filter(suite, table, interval)
         if where is not None:
             query = query.where(where)
-        plan.batches.append(Batch(suite.name, stage, suite.table, "rows", rows, query))
+        plan.batches.append(Batch(suite.name, stage, suite.table, "rows", rows, query, suite.key))
 
 
 def _plan_identity(
@@ -364,16 +371,14 @@ def execute(
     use_sql = _use_sql(warehouse, executor)
     context = new_context(docs_dir)
     if not use_sql:
-        for index, batch in enumerate(plan.batches):
-            # A data source per table: its engine keeps every batch's DataFrame, so one shared
-            # source would hold every table's rows until the last check.
-            name = f"warehouse-{index}"
-            datasource = context.data_sources.add_pandas(name)
-            batch_definition, parameters = _pandas_batch(datasource, warehouse, batch)
-            outcome = _validate(context, batch, batch_definition, parameters, docs_dir is not None)
-            results.extend(_results(batch, outcome, config))
-            del datasource, batch_definition, parameters, outcome
-            context.data_sources.delete(name)
+        names = (f"warehouse-{index}" for index in itertools.count())
+        for batch in plan.batches:
+            found: dict[int, list[CheckResult]] = {}
+            for part in _in_parts(warehouse, batch, config.batch_rows):
+                outcome = _pandas_validate(context, next(names), warehouse, part, docs_dir is not None)
+                for check, result in zip(part.checks, _results(part, outcome, config), strict=True):
+                    found.setdefault(id(check), []).append(result)
+            results.extend(_summed(batch.stage, check, found[id(check)], config) for check in batch.checks)
         return results
     datasource = gx_sql_datasource(context, warehouse)
     try:
@@ -384,6 +389,66 @@ def execute(
     finally:
         datasource.get_engine().dispose()
     return results
+
+
+def _pandas_validate(
+    context: AbstractDataContext, name: str, warehouse: Warehouse, batch: Batch, docs: bool
+) -> Any:
+    # A data source per batch, deleted after: its engine keeps every batch's DataFrame, so one
+    # shared source would hold every table's rows until the last check.
+    datasource = context.data_sources.add_pandas(name)
+    try:
+        batch_definition, parameters = _pandas_batch(datasource, warehouse, batch)
+        return _validate(context, batch, batch_definition, parameters, docs)
+    finally:
+        del datasource
+        context.data_sources.delete(name)
+
+
+def _in_parts(warehouse: Warehouse, batch: Batch, limit: int) -> Iterator[Batch]:
+    """``batch``, or (a DuckDB batch of more than ``limit`` rows) batches of about ``limit``
+    rows that together run its checks: the row-by-row checks on parts split by a hash of the
+    table's key, so rows sharing a key (a duplicate) meet in one part; the checks in
+    :data:`WHOLE_BATCH` once, on every row of just the columns they read."""
+    if batch.kind != "rows" or batch.query is None or warehouse.engine.dialect.name != "duckdb":
+        yield batch
+        return
+    rows = batch.query.subquery("batch_rows")
+    with warehouse.engine.connect() as conn:
+        count = conn.execute(sa.select(sa.func.count()).select_from(rows)).scalar_one()
+    if count <= limit:
+        yield batch
+        return
+    whole = [c for c in batch.checks if c.gx_class in WHOLE_BATCH]
+    if whole:
+        read = [rows.c[c] for c in dict.fromkeys(c for check in whole for c in check.columns)]
+        query = sa.select(*(read or [sa.literal(1).label("row_present")])).select_from(rows)
+        yield replace(batch, name=f"{batch.name}.whole", checks=whole, query=query)
+    each = [c for c in batch.checks if c.gx_class not in WHOLE_BATCH]
+    if not each:
+        return
+    parts = math.ceil(count / limit)
+    keyed = batch.key and all(c in rows.c for c in batch.key)
+    part = sa.func.hash(*(rows.c[c] for c in batch.key) if keyed else rows.c) % parts
+    for index in range(parts):
+        query = sa.select(rows).where(part == index)
+        yield replace(batch, name=f"{batch.name}.part{index + 1}of{parts}", checks=each, query=query)
+
+
+def _summed(stage: Stage, check: Check, parts: list[CheckResult], config: QualityConfig) -> CheckResult:
+    """One check's result over the parts of its batch: counts add up; an error in any part is
+    the check's result."""
+    if len(parts) == 1:
+        return parts[0]
+    for result in parts:
+        if result.status == "error":
+            return result
+    unexpected = sum(r.unexpected_count or 0 for r in parts)
+    elements = sum(r.element_count or 0 for r in parts)
+    success = all(r.success for r in parts)
+    observed = _counted(check, unexpected, elements)
+    status = "passed" if success else "failed"
+    return _recorded(stage, check, config, success, status, observed, unexpected, elements)
 
 
 def _use_sql(warehouse: Warehouse, executor: Executor) -> bool:
@@ -583,7 +648,7 @@ def _observed(check: Check, result: dict[str, Any]) -> tuple[str, int | None, in
     if "element_count" in result:
         elements = int(result.get("element_count") or 0)
         unexpected = int(result.get("unexpected_count") or 0)
-        return f"{unexpected} of {elements} rows unexpected{suffix}", unexpected, elements
+        return _counted(check, unexpected, elements), unexpected, elements
     if check.gx_class == "ExpectTableColumnsToMatchSet":
         mismatched = (result.get("details") or {}).get("mismatched") or {}
         missing = sorted(mismatched.get("missing") or [])
@@ -599,6 +664,11 @@ def _observed(check: Check, result: dict[str, Any]) -> tuple[str, int | None, in
     low, high = check.kwargs.get("min_value"), check.kwargs.get("max_value")
     expected = f"{_text(low) if low is not None else ''}..{_text(high) if high is not None else ''}"
     return f"{_text(result.get('observed_value'))} (expected {expected}){suffix}", None, None
+
+
+def _counted(check: Check, unexpected: int, elements: int) -> str:
+    suffix = f" ({check.note})" if check.note else ""
+    return f"{unexpected} of {elements} rows unexpected{suffix}"
 
 
 def _text(value: Any) -> str:

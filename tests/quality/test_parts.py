@@ -1,0 +1,124 @@
+"""A DuckDB batch of more rows than ``batch_rows`` is validated in parts: the results are those
+of one batch, every row is in exactly one part, and rows sharing a key meet in one part."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from enablement_audit.quality.engine import _in_parts, plan_checks
+from enablement_audit.quality.results import CheckResult
+from enablement_audit.quality.settings import QualityConfig, load_config
+from enablement_audit.quality.suites import Interval
+from enablement_audit.warehouse import Warehouse
+from tests.quality.conftest import END, START, check, clean_row, insert, load_clean
+from tests.quality.test_freshness_volume_identity import history, logins
+from tests.quality.test_raw_suites import CASES
+
+
+def in_parts(rows: int) -> QualityConfig:
+    return replace(load_config(), batch_rows=rows)
+
+
+def summary(results: list[CheckResult]) -> list[tuple[Any, ...]]:
+    return [
+        (r.suite, r.expectation, r.column, r.status, r.unexpected_count, r.element_count, r.observed)
+        for r in results
+    ]
+
+
+@pytest.mark.parametrize(("table", "rows"), [c[1:3] for c in CASES], ids=[c[0] for c in CASES])
+def test_parts_give_the_results_of_one_batch(
+    warehouse: Warehouse, table: str, rows: list[dict[str, Any]]
+) -> None:
+    load_clean(warehouse)
+    insert(warehouse, table, rows)
+
+    whole = check(warehouse, table)
+    parts = check(warehouse, table, config=in_parts(2))
+
+    assert summary(parts) == summary(whole)
+    assert any(r.success is False for r in parts)
+
+
+def events(count: int, **changes: Any) -> list[dict[str, Any]]:
+    return [
+        clean_row(
+            "raw_content_event", event_id=f"E{n:02d}", occurred_at=datetime(2026, 1, 6, 9, n), **changes
+        )
+        for n in range(count)
+    ]
+
+
+def test_every_row_is_in_one_part_and_a_duplicate_key_meets_its_twin(warehouse: Warehouse) -> None:
+    rows = events(10)
+    rows[7]["event_id"] = rows[2]["event_id"]  # E02 twice
+    insert(warehouse, "raw_content_event", rows)
+    plan = plan_checks(warehouse, Interval.of(START, END), ["raw"], load_config(), ["raw_content_event"])
+    (batch,) = [b for b in plan.batches if b.kind == "rows"]
+
+    parts = list(_in_parts(warehouse, batch, 3))
+
+    # 10 rows, at most about 3 a part: ceil(10 / 3) = 4 parts, after the whole-batch checks.
+    assert [p.name for p in parts] == [
+        "raw_content_event.whole",
+        *(f"raw_content_event.part{i}of4" for i in range(1, 5)),
+    ]
+    # The newest event is checked once over all 10 rows (volume is skipped: no history).
+    assert [c.gx_class for c in parts[0].checks] == ["ExpectColumnMaxToBeBetween"]
+    assert all(p.checks == batch.checks[:-1] for p in parts[1:])
+    assert batch.checks[-1].gx_class == "ExpectColumnMaxToBeBetween"
+    seen: list[tuple[int, str]] = []
+    with warehouse.engine.connect() as conn:
+        assert (
+            conn.execute(sa.select(sa.func.count()).select_from(parts[0].query.subquery())).scalar_one() == 10
+        )
+        for index, part in enumerate(parts[1:]):
+            seen += [(index, row.event_id) for row in conn.execute(part.query)]
+    assert sorted(e for _, e in seen) == sorted(r["event_id"] for r in rows)
+    assert len({i for i, e in seen if e == "E02"}) == 1
+
+    unique = next(
+        r
+        for r in check(warehouse, "raw_content_event", config=in_parts(3))
+        if r.kind == "keys" and r.expectation.endswith("unique")
+    )
+    assert (unique.status, unique.unexpected_count, unique.element_count) == ("failed", 2, 10)
+    assert unique.observed == "2 of 10 rows unexpected"
+
+
+def test_a_small_batch_is_one_part(warehouse: Warehouse) -> None:
+    insert(warehouse, "raw_content_event", events(3))
+    plan = plan_checks(warehouse, Interval.of(START, END), ["raw"], load_config(), ["raw_content_event"])
+    (batch,) = [b for b in plan.batches if b.kind == "rows"]
+
+    assert list(_in_parts(warehouse, batch, 3)) == [batch]
+
+
+def test_volume_and_freshness_are_checked_over_the_whole_batch(warehouse: Warehouse) -> None:
+    history(warehouse)
+    # 9 logins on Saturday 01-10 against a band of 1..5 (trailing mean 3), in parts of 2 rows.
+    insert(warehouse, "raw_sf_login", logins([date(2026, 1, 10)], 9, "w"))
+
+    whole = check(warehouse, "raw_sf_login")
+    parts = check(warehouse, "raw_sf_login", config=in_parts(2))
+
+    assert summary(parts) == summary(whole)
+    volume = next(r for r in parts if r.kind == "volume")
+    assert (volume.success, volume.observed) == (False, "9 (expected 1..5) (trailing 4-week mean 3)")
+    freshness = next(r for r in parts if r.kind == "freshness")
+    assert (freshness.success, freshness.observed) == (
+        True,
+        "2026-01-10T16:00:00 (expected 2026-01-10T00:00:00..) (within 48 h of the interval end)",
+    )
+
+
+def test_batch_rows_must_be_positive(tmp_path: Any) -> None:
+    bad = tmp_path / "severity.yaml"
+    bad.write_text("batch_rows: 0\n")
+    with pytest.raises(ValueError, match="batch_rows must be at least 1"):
+        load_config(bad)
