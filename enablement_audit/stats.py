@@ -8,13 +8,14 @@ estimates are combined by inverse-variance weighting (fixed effect) with a norma
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
+from scipy import special, stats
 
 CONFIDENCE = 0.95
 INSUFFICIENT = "insufficient evidence"
@@ -41,6 +42,7 @@ class Estimate:
         return self.ci_low > 0 or self.ci_high < 0
 
 
+@functools.cache
 def _z(confidence: float) -> float:
     return float(stats.norm.ppf(0.5 + confidence / 2))
 
@@ -86,7 +88,8 @@ def mean_difference(
         return Estimate(difference, 0.0, difference, difference, "welch")
     # Welch-Satterthwaite degrees of freedom (what scipy.stats.ttest_ind(equal_var=False) uses)
     df = (se2_a + se2_b) ** 2 / (se2_a**2 / (len(a) - 1) + se2_b**2 / (len(b) - 1))
-    half = float(stats.t.ppf(0.5 + confidence / 2, df)) * std_error
+    # stats.t.ppf(q, df) computes special.stdtrit(df, q), with far more overhead per call
+    half = float(special.stdtrit(df, 0.5 + confidence / 2)) * std_error
     return Estimate(difference, std_error, difference - half, difference + half, "welch", df)
 
 
