@@ -15,10 +15,13 @@ is rewritten above its notes.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
+import math
 import os
 import platform
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -96,7 +99,18 @@ class Measured:
         return next((t for t, line in self.stderr_lines if line.strip().startswith(prefix)), None)
 
 
-def measure(argv: list[str], env: dict[str, str] | None = None) -> Measured:
+def measure(
+    argv: list[str], env: dict[str, str] | None = None, memory_limit_mb: int | None = None
+) -> Measured:
+    """Run ``argv``; with ``memory_limit_mb``, its address space is capped there, so running
+    out of memory is a ``MemoryError`` in the process rather than the kernel's OOM killer
+    choosing some process of the machine."""
+
+    def cap() -> None:
+        if memory_limit_mb is not None:
+            limit = memory_limit_mb * 2**20
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
     result = Measured(argv, load_before=os.getloadavg())
     started = time.perf_counter()
     proc = subprocess.Popen(
@@ -106,6 +120,7 @@ def measure(argv: list[str], env: dict[str, str] | None = None) -> Measured:
         text=True,
         cwd=ROOT,
         env=env or clean_env(),
+        preexec_fn=cap,  # (the readers of earlier runs are joined: no other thread runs)
     )
     chunks: list[str] = []
 
@@ -236,6 +251,22 @@ def script_run(script: str, landing: Path, out: Path, start: date, end: date) ->
     return check(measure([*argv, "--start", start.isoformat(), "--end", end.isoformat()]), script)
 
 
+def pandas_run(landing: Path, out: Path, start: date, end: date, limit_mb: int) -> Measured:
+    """The pandas script with its memory capped at ``limit_mb``: a run that runs out of memory
+    is returned (and recorded as such), any other failure stops the benchmark."""
+    shutil.rmtree(out, ignore_errors=True)
+    argv = [sys.executable, str(HERE / "bare_pandas.py"), str(landing), str(out)]
+    run = measure([*argv, "--start", start.isoformat(), "--end", end.isoformat()], memory_limit_mb=limit_mb)
+    return run if out_of_memory(run) else check(run, "bare_pandas.py")
+
+
+def out_of_memory(run: Measured) -> bool:
+    """Ended by a ``MemoryError`` (Python's or Arrow's) or killed by the kernel (SIGKILL)."""
+    return run.returncode == -9 or (
+        run.returncode != 0 and any("MemoryError" in line for _, line in run.stderr_lines[-20:])
+    )
+
+
 # --- recording ----------------------------------------------------------------------------------
 
 
@@ -327,12 +358,20 @@ def write_results_md(results: list[dict[str, Any]]) -> None:
         )
         incremental = f"{r['incremental_day_s']:.1f}" if r.get("incremental_day_s") is not None else "-"
         load = r["load"]
+        oom = r.get("pandas_out_of_memory")
+        if r.get("pandas_s") is not None:
+            pandas, speedup = f"{r['pandas_s']:.1f}", f"{r['speedup_vs_pandas']:.2f}"
+        elif oom:
+            pandas = f"out of memory ({oom['limit_mb'] / 1024:.0f} GB cap) after {oom['after_s']:.0f} s"
+            speedup = "pandas cannot"
+        else:
+            pandas, speedup = "-", "-"
         lines.append(
             f"| {r['when'][:16].replace('T', ' ')} | {r['scale']} | {r['rows_in']:,} "
             f"| {r['landing_mb']:,.0f} "
             f"| {r['runs']} | {r['pipeline_s']:.1f} | {r['compute_s']:.1f} | {incremental} "
-            f"| {r['duckdb_s']:.2f} | {r['pandas_s']:.1f} | {r['compute_ratio_vs_duckdb']:.1f} "
-            f"| {r['ratio_vs_duckdb']:.1f} | {r['speedup_vs_pandas']:.2f} | {rss_text} "
+            f"| {r['duckdb_s']:.2f} | {pandas} | {r['compute_ratio_vs_duckdb']:.1f} "
+            f"| {r['ratio_vs_duckdb']:.1f} | {speedup} | {rss_text} "
             f"| {'yes' if r['agreement']['ok'] else 'NO'} "
             f"| {load['pipeline_before']:.1f} / {load['pipeline_after']:.1f} "
             f"| {m['cores']} cores, {m['memory_gb']:.0f} GB | {r.get('commit', '')} "
@@ -348,8 +387,30 @@ def write_results_md(results: list[dict[str, Any]]) -> None:
         lines.append(description)
     lines += ["", "Targets (issue 8; not tests):", ""]
     lines += [f"- {scale}: {target}" for scale, target in TARGETS.items()]
+    lines += ["", *scaling(results)]
     lines += ["", NOTES_MARKER]
     RESULTS_MD.write_text("\n".join(lines) + (notes if notes else "\n"), encoding="utf-8")
+
+
+def scaling(results: list[dict[str, Any]]) -> list[str]:
+    """What doubling the data costs, from the latest result of each scale (one machine): the
+    time factor between two scales, expressed per doubling of the rows read,
+    ``2 ** (log(time factor) / log(rows factor))``."""
+    latest = {r["scale"]: r for r in results}
+    present = [scale for scale in ("S", "M", "L") if scale in latest]
+    lines = ["Scaling (latest run of each scale; target at L: 2x data costs at most 2.2x time):", ""]
+    for small, large in itertools.pairwise(present):
+        a, b = latest[small], latest[large]
+        rows = b["rows_in"] / a["rows_in"]
+        per_doubling = {
+            key: 2 ** (math.log(b[key] / a[key]) / math.log(rows)) for key in ("pipeline_s", "compute_s")
+        }
+        lines.append(
+            f"- {small} to {large}: {rows:.1f}x the rows, {b['pipeline_s'] / a['pipeline_s']:.1f}x the time "
+            f"end to end: {per_doubling['pipeline_s']:.2f}x per doubling "
+            f"({per_doubling['compute_s']:.2f}x for load and build)"
+        )
+    return lines if len(present) > 1 else []
 
 
 # --- main ---------------------------------------------------------------------------------------
@@ -392,6 +453,9 @@ def main() -> None:
     warehouse = work / "rebuild.duckdb"
 
     warm_up()
+    # pandas may need more memory than the machine has (scale L): capped at 3/4 of it.
+    pandas_limit_mb = int(machine()["memory_gb"] * 1024 * 3 / 4)
+    pandas_oom: Measured | None = None
     runs: dict[str, list[Measured]] = {"pipeline": [], "duckdb": [], "pandas": []}
     run_stages: list[dict[str, float]] = []
     agreement: dict[str, Any] = {}
@@ -404,14 +468,19 @@ def main() -> None:
         say(f"run {number}/{args.runs}: bare DuckDB (c)")
         runs["duckdb"].append(script_run("bare_duckdb.py", landing, work / "duckdb", start, end))
         say(f"  duckdb {runs['duckdb'][-1].seconds:.2f} s, {runs['duckdb'][-1].peak_rss_mb:.0f} MB")
-        if not args.no_pandas:
-            say(f"run {number}/{args.runs}: pandas (d)")
-            runs["pandas"].append(script_run("bare_pandas.py", landing, work / "pandas", start, end))
-            say(f"  pandas {runs['pandas'][-1].seconds:.1f} s, {runs['pandas'][-1].peak_rss_mb:.0f} MB")
+        if not args.no_pandas and pandas_oom is None:
+            say(f"run {number}/{args.runs}: pandas (d), memory capped at {pandas_limit_mb:,} MB")
+            measured = pandas_run(landing, work / "pandas", start, end, pandas_limit_mb)
+            if out_of_memory(measured):
+                pandas_oom = measured  # it would again: not run a second time
+                say(f"  pandas out of memory after {measured.seconds:.1f} s, {measured.peak_rss_mb:.0f} MB")
+            else:
+                runs["pandas"].append(measured)
+                say(f"  pandas {measured.seconds:.1f} s, {measured.peak_rss_mb:.0f} MB")
         if number == 1:
             # Agreement first: times of scripts that compute something else mean nothing.
             agreement = {"duckdb": compare(warehouse, work / "duckdb")}
-            if not args.no_pandas:
+            if runs["pandas"]:
                 agreement["pandas"] = compare(warehouse, work / "pandas")
             agreement["ok"] = all(v["ok"] for v in agreement.values())
             # ...and the comparison itself must catch a one-row difference of each kind.
@@ -457,11 +526,24 @@ def main() -> None:
         "compute_ratio_vs_duckdb": round(compute_s / duckdb_s, 2),
         "ratio_vs_duckdb": round(pipeline_s / duckdb_s, 2),
         "speedup_vs_pandas": round(pandas_s / pipeline_s, 2) if pandas_s else None,
+        "pandas_out_of_memory": (
+            {
+                "limit_mb": pandas_limit_mb,
+                "after_s": round(pandas_oom.seconds, 2),
+                "peak_rss_mb": round(pandas_oom.peak_rss_mb),
+            }
+            if pandas_oom is not None
+            else None
+        ),
         "peak_rss_mb": {
             "pipeline": round(max(r.peak_rss_mb for r in runs["pipeline"])),
             "incremental": round(max(r.peak_rss_mb for r in incremental)),
             "duckdb": round(max(r.peak_rss_mb for r in runs["duckdb"])),
-            "pandas": round(max(r.peak_rss_mb for r in runs["pandas"])) if runs["pandas"] else None,
+            "pandas": round(
+                max(r.peak_rss_mb for r in [*runs["pandas"], *([pandas_oom] if pandas_oom else [])])
+            )
+            if runs["pandas"] or pandas_oom
+            else None,
         },
         "rows_in": rows_read(runs["pipeline"][0]),
         "landing_mb": round(folder_size_mb(landing), 1),
