@@ -265,9 +265,10 @@ def impact_rows(
 
 def _read(conn: Connection, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
     if conn.dialect.name == "duckdb":  # through Arrow: some million adoption rows at scale L
-        statement = sa.text(sql).bindparams(**dict(params or {}))
-        text = str(statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
-        return conn.connection.driver_connection.sql(text).to_arrow_table().to_pandas()
+        compiled = sa.text(sql).bindparams(**dict(params or {})).compile(dialect=conn.dialect)
+        values = [compiled.params[name] for name in compiled.positiontup or ()]
+        cursor = conn.connection.driver_connection.execute(str(compiled), values)
+        return cursor.to_arrow_table().to_pandas()
     result = conn.execute(sa.text(sql), dict(params or {}))
     return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
