@@ -214,3 +214,29 @@ def test_edge_records_load_the_same_on_both_paths(source, tmp_path, monkeypatch)
     fast, slow = load_both(tmp_path, source, [str(path)], monkeypatch)
     assert fast == slow
     assert fast["raw"]
+
+
+def test_chunks_stay_under_their_size_and_a_larger_file_streams_through_python(
+    tmp_path, monkeypatch, generated_landing
+):
+    """Files are read in chunks of at most CHUNK_BYTES (a file that would overflow a chunk
+    starts the next one); a file larger than a chunk goes to the Python reader whole."""
+    files = sorted(str(p) for p in (generated_landing / "okta").rglob("*.jsonl"))[:6]
+    sizes = [Path(f).stat().st_size for f in files]
+    limit = sorted(sizes)[-2] + 1  # the largest file alone is over the limit
+    chunks: list[int] = []
+    flush = native.Batch._flush
+
+    def recording_flush(self):
+        if self.pending:
+            chunks.append(self.pending_bytes)
+        flush(self)
+
+    monkeypatch.setattr(native, "CHUNK_BYTES", limit)
+    monkeypatch.setattr(native.Batch, "_flush", recording_flush)
+    fast, slow = load_both(tmp_path, "okta", files, monkeypatch)
+
+    assert fast == slow
+    assert all(size <= limit for size in chunks)
+    assert sum(chunks) == sum(sizes) - max(sizes)  # every file but the largest, in SQL
+    assert len(chunks) >= 2

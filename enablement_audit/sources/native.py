@@ -256,8 +256,11 @@ def json_fields(typed: NativeCsv, row: Callable[[int, str, Any], Parsed | Reject
 # (one statement), then splits a CSV line into cells, types and checks every line (one
 # statement) and stages the clean ones; only the rows SQL does not settle come back to Python.
 
-CHUNK_BYTES = 192 * 1024 * 1024
-"""File bytes read per statement: bounds the memory a statement needs whatever the batch's size."""
+CHUNK_BYTES = 128 * 1024 * 1024
+"""File bytes read per statement, which bounds the memory a statement needs whatever the batch's
+size: splitting a chunk into lines holds it about five times over (the bytes, the text, the
+lines), within the warehouse's 1GB cap. A file larger than this goes to the Python reader,
+which streams it (a scale-L Okta day is 90 MB; 192 MB chunks of them ran out of memory)."""
 
 _CSV_FIELD = r'"(?:[^"]|"")*"|[^,"]*'
 CSV_LINE = f"(?:{_CSV_FIELD})(?:,(?:{_CSV_FIELD}))*"
@@ -357,13 +360,14 @@ class Batch:
                 positions, width = self.layouts[seq] = layout
                 cells = [None if positions[f] is None else positions[f] + 1 for f in self.fields]  # type: ignore[operator]
                 row = (seq, source.path, source.file_date, "csv", width, cells)
-        if not taken:
+        size = Path(source.path.removeprefix("file://")).stat().st_size
+        if not taken or size > CHUNK_BYTES:
             return False
+        if self.pending_bytes + size > CHUNK_BYTES:
+            self._flush()
         self.reads[seq] = NativeRead()
         self.pending.append(row)
-        self.pending_bytes += Path(source.path.removeprefix("file://")).stat().st_size
-        if self.pending_bytes >= CHUNK_BYTES:
-            self._flush()
+        self.pending_bytes += size
         return True
 
     def _csv_layout(self, source: SourceFile, head: bytes) -> tuple[Mapping[str, int | None], int] | None:
