@@ -1,6 +1,7 @@
 """Loading files into raw tables: typed, deduplicated, idempotent, nothing lost.
 
-The files of one load go in one transaction: their rows are streamed into a temporary stage
+The files of one load go in one transaction (a backfill of more than ``BATCH_BYTES`` of files,
+one per group of that size, in file order): their rows are streamed into a temporary stage
 table, classified at once in SQL against the raw table (load, duplicate, or conflicting
 duplicate), merged with delete+insert, their rejects written to ``quarantine`` and each file's
 counts to ``pipeline_runs``, where ``rows_read = rows_loaded + rows_quarantined + rows_duplicate``
@@ -10,6 +11,7 @@ always holds. Loading the same files again changes no table but ``pipeline_runs`
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -41,6 +43,9 @@ from enablement_audit.warehouse import (
 )
 
 BATCH_ROWS = 50_000
+BATCH_BYTES = 1024**3
+"""Bytes of files staged and merged per transaction: bounds DuckDB's spill files (uncompressed
+copies of the staged rows) whatever the size of a backfill."""
 
 
 @dataclass
@@ -133,7 +138,8 @@ def load_files(
     keep_going: bool = False,
     after_stage: Callable[[str], None] | None = None,
 ) -> LoadResult:
-    """Load ``files`` of ``source`` in one transaction, merged at once: of the rows sharing a key
+    """Load ``files`` of ``source`` in one transaction (more than :data:`BATCH_BYTES` of files:
+    one per group of that size, in file order), merged at once: of the rows sharing a key
     only the newest version loads and the others count as duplicates. A file that cannot be read
     is recorded as failed in ``pipeline_runs`` and the others still load; without ``keep_going``
     its :class:`SourceFileError` is raised once they have. ``after_stage(path)`` is called once
@@ -142,11 +148,32 @@ def load_files(
     warehouse.ensure()
     run_id = run_id or new_run_id()
     mapping = ColumnMapping.from_yaml(mapping_file) if mapping_file else None
-    sources = [SourceFile.at(p, mapping) for p in files]
-    total, failures = _load_batch(warehouse, spec, sources, run_id, after_stage)
+    total, failures = LoadResult(spec.name), []
+    for group in _groups([SourceFile.at(p, mapping) for p in files]):
+        result, failed = _load_batch(warehouse, spec, group, run_id, after_stage)
+        total.add(result)
+        failures += failed
     if failures and not keep_going:
         raise failures[0]
     return total
+
+
+def _groups(sources: list[SourceFile]) -> Iterator[list[SourceFile]]:
+    """The files in consecutive groups of about :data:`BATCH_BYTES` (local files by size; a
+    nightly load is one group). Each group is staged and merged in its own transaction, as a
+    night's files would be: the staged rows of a year at scale L filled 40 GB of DuckDB's
+    spill files."""
+    group: list[SourceFile] = []
+    size = 0
+    for source in sources:
+        path = source.path.removeprefix("file://")
+        size += os.path.getsize(path) if "://" not in path and os.path.isfile(path) else 0
+        group.append(source)
+        if size >= BATCH_BYTES:
+            yield group
+            group, size = [], 0
+    if group or not sources:
+        yield group
 
 
 def _load_batch(

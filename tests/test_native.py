@@ -240,3 +240,31 @@ def test_chunks_stay_under_their_size_and_a_larger_file_streams_through_python(
     assert all(size <= limit for size in chunks)
     assert sum(chunks) == sum(sizes) - max(sizes)  # every file but the largest, in SQL
     assert len(chunks) >= 2
+
+
+@pytest.mark.parametrize("source", ["content_activity", "okta"])
+def test_a_backfill_loads_in_groups_as_one_batch_would(source, tmp_path, monkeypatch, generated_landing):
+    """More than BATCH_BYTES of files load one group after another (a transaction each), and
+    leave the same raw rows, quarantine rows and per-file counts as one batch of them all."""
+    from enablement_audit import load
+
+    files = sorted(str(p) for p in (generated_landing / source).rglob("*") if p.is_file())[:30]
+    total = sum(Path(f).stat().st_size for f in files)
+    groups: list[int] = []
+    load_batch = load._load_batch
+
+    def counting(warehouse, spec, sources, *args):
+        groups.append(len(sources))
+        return load_batch(warehouse, spec, sources, *args)
+
+    monkeypatch.setattr(load, "_load_batch", counting)
+    results = {}
+    for name, limit in (("one", total), ("groups", total // 4)):
+        monkeypatch.setattr(load, "BATCH_BYTES", limit)
+        warehouse = Warehouse.from_url(f"duckdb:///{tmp_path / f'{name}.duckdb'}")
+        load_files(warehouse, source, files)
+        results[name] = snapshot(warehouse, source)
+
+    assert results["groups"] == results["one"]
+    assert results["one"]["quarantine"], "the generated files hold planted bad rows"
+    assert groups[0] == 30 and sum(groups[1:]) == 30 and len(groups) in (4, 5)
