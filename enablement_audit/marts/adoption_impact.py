@@ -267,8 +267,8 @@ def _read(conn: Connection, sql: str, params: Mapping[str, Any] | None = None) -
     if conn.dialect.name == "duckdb":  # through Arrow: some million adoption rows at scale L
         compiled = sa.text(sql).bindparams(**dict(params or {})).compile(dialect=conn.dialect)
         values = [compiled.params[name] for name in compiled.positiontup or ()]
-        cursor = conn.connection.driver_connection.execute(str(compiled), values)
-        return cursor.to_arrow_table().to_pandas()
+        relation = conn.connection.driver_connection.sql(str(compiled), params=values)
+        return relation.to_arrow_table().to_pandas()
     result = conn.execute(sa.text(sql), dict(params or {}))
     return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
