@@ -373,42 +373,94 @@ def _merge(
 ) -> tuple[dict[tuple[int, str], int], dict[int, list[Reject]]]:
     """Classify the staged rows of a batch of files and merge the winners into the raw table.
 
-    Returns counts per (file, disposition) and the conflicting duplicates per file."""
+    Set-based, and sized for a backfill that merges group after group into a growing table.
+    Only a staged row whose key repeats in the batch (``repeated``) or is already stored
+    (``existing``: the raw table read for the staged keys, and for their few columns) is
+    contested: those rows alone are fingerprinted, ranked and classified (``ranked``). Every
+    other row goes from the stage into the raw table at once with its fingerprint; a window over
+    every row and a join carrying every raw column once cost a backfill most of its time. A
+    stored fingerprint that differs from the staged one is computed again from the stored
+    columns (:func:`_row_hash`) for those keys alone. Key columns are never null (the readers
+    require them). Returns counts per (file, disposition) and the conflicting duplicates per
+    file."""
     keys = [quote_identifier(k) for k in spec.key]
-    partition = ", ".join(keys)
     if spec.version:
         version = quote_identifier(spec.version)
         order = f"{version} desc nulls last, source_date desc nulls last, file_seq desc, source_line desc"
         superseded = f"(t.{version} is not null and (r.{version} is null or t.{version} > r.{version}))"
+        compared = f", t.{version}"
     elif spec.snapshot:
         order = "source_date desc nulls last, file_seq desc, source_line desc"
         superseded = (
             "(t.source_date is not null and (r.source_date is null or t.source_date > r.source_date))"
         )
+        compared = ", t.source_date"
     else:
         order = "file_seq asc, source_line asc"
         superseded = "false"
+        compared = ""
     is_event = "false" if (spec.version or spec.snapshot) else "true"
-    join = " and ".join(f"t.{k} = r.{k}" for k in keys)
-    first = f"over (partition by {partition} order by {order})"
-    classified = quote_identifier(f"classified_{raw.name}")
-    others = ", ".join(quote_identifier(c.name) for c in raw.columns if c.name != "row_hash")
-    # Identifiers above are validated; no value is placed in this text.
-    sql = f"""
-        create temporary table {classified} as
-        with hashed as (
-            select {others}, {_row_hash(spec.column_names)} as row_hash, file_seq
-            from {quote_identifier(stage.name)}
-        ),
-        ranked as (
-            select
-                s.*,
-                row_number() {first} as rank_in_batch,
-                first_value(s.row_hash) {first} as kept_hash,
-                first_value(s.source_file) {first} as kept_file,
-                first_value(s.source_line) {first} as kept_line
-            from hashed as s
+    first = f"over (partition by {', '.join(keys)} order by {order})"
+    repeated, existing, ranked = (
+        quote_identifier(f"{step}_{raw.name}") for step in ("repeated", "existing", "ranked")
+    )
+    staged = quote_identifier(stage.name)
+    key_list = ", ".join(f"t.{k}" for k in keys)
+    hashed = ", ".join(
+        [
+            *(f"s.{quote_identifier(c.name)}" for c in raw.columns if c.name != "row_hash"),
+            f"{_row_hash(spec.column_names, 's.')} as row_hash",
+        ]
+    )
+    contested = (
+        f"(exists (select 1 from {repeated} as d where {_matches(keys, 'd', 's')})"  # noqa: S608
+        f" or exists (select 1 from {existing} as t where {_matches(keys, 't', 's')}))"
+    )
+    # Identifiers here are validated; no value is placed in this text.
+    _replace_temp(
+        conn,
+        repeated,
+        f"select {', '.join(keys)} from {staged} group by {', '.join(keys)} having count(*) > 1",  # noqa: S608
+    )
+    _replace_temp(
+        conn,
+        existing,
+        f"""
+        select {key_list}, t.source_file, t.source_line, t.row_hash,
+            cast(null as varchar) as computed_hash{compared}
+        from {qualified_name(raw)} as t
+        where exists (select 1 from {staged} as s where {_matches(keys, "s", "t")})
+    """,  # noqa: S608
+    )
+    _replace_temp(
+        conn,
+        ranked,
+        f"""
+        select s.*,
+            row_number() {first} as rank_in_batch,
+            first_value(s.row_hash) {first} as kept_hash,
+            first_value(s.source_file) {first} as kept_file,
+            first_value(s.source_line) {first} as kept_line
+        from (select {hashed}, s.file_seq from {staged} as s where {contested}) as s
+    """,  # noqa: S608
+    )
+    differs = f"""
+        from {ranked} as r where r.rank_in_batch = 1 and {_matches(keys, "r", "t")}
+        and r.row_hash is distinct from t.row_hash
+    """
+    if _count(conn, f"select count(*) from {existing} as t where exists (select 1 {differs})"):  # noqa: S608
+        run_sql(
+            conn,
+            f"""
+            update {existing} as e set computed_hash = t.computed_hash
+            from (
+                select {key_list}, {_row_hash(spec.column_names, "t.")} as computed_hash
+                from {qualified_name(raw)} as t where exists (select 1 {differs})
+            ) as t
+            where {_matches(keys, "e", "t")}
+        """,  # noqa: S608
         )
+    classified = f"""(
         select
             r.*,
             t.source_file as existing_file,
@@ -417,45 +469,59 @@ def _merge(
                 when r.rank_in_batch > 1 and {is_event} and r.row_hash <> r.kept_hash then 'conflict_in_batch'
                 when r.rank_in_batch > 1 then 'duplicate'
                 when t.source_file is null then 'load'
-                when t.row_hash = r.row_hash or {_row_hash(spec.column_names, "t.")} = r.row_hash
-                    then 'duplicate'
+                when r.row_hash in (t.row_hash, t.computed_hash) then 'duplicate'
                 when {is_event} then 'conflict'
                 when {superseded} then 'duplicate'
                 else 'load'
             end as disposition
-        from ranked as r
-        left join {qualified_name(raw)} as t on {join}
-    """  # noqa: S608
-    run_sql(conn, f"drop table if exists {classified}")
-    run_sql(conn, sql)
-    matches = " and ".join(f"c.{k} = t.{k}" for k in keys)
-    run_sql(
-        conn,
-        f"delete from {qualified_name(raw)} as t where exists ("  # noqa: S608
-        f"select 1 from {classified} as c where c.disposition = 'load' and {matches})",
-    )
-    column_list = ", ".join(quote_identifier(c.name) for c in raw.columns)
-    run_sql(
-        conn,
-        f"insert into {qualified_name(raw)} ({column_list}) "  # noqa: S608
-        f"select {column_list} from {classified} where disposition = 'load'",
-    )
-    counts = {
-        (int(row[0]), row[1]): int(row[2])
-        for row in run_sql(
+        from {ranked} as r
+        left join {existing} as t on {_matches(keys, "r", "t")}
+    ) as c"""  # noqa: S608
+    replaced = f"from {classified} where c.disposition = 'load' and c.existing_file is not null"
+    if _count(conn, f"select count(*) {replaced}"):
+        run_sql(
             conn,
-            f"select file_seq, disposition, count(*) from {classified} group by file_seq, disposition",  # noqa: S608
+            f"delete from {qualified_name(raw)} as t where exists "  # noqa: S608
+            f"(select 1 {replaced} and {_matches(keys, 'c', 't')})",
         )
-    }
+    column_list = ", ".join(quote_identifier(c.name) for c in raw.columns)
+    insert = f"insert into {qualified_name(raw)} ({column_list}) "
+    run_sql(conn, f"{insert} select {column_list} from {classified} where c.disposition = 'load'")  # noqa: S608
+    uncontested = f"from {staged} as s where not {contested}"
+    run_sql(conn, f"{insert} select {column_list} from (select {hashed} {uncontested}) as s")  # noqa: S608
+    counts: dict[tuple[int, str], int] = {}
+    for seq, disposition, count in [
+        *run_sql(conn, f"select s.file_seq, 'load', count(*) {uncontested} group by s.file_seq"),
+        *run_sql(
+            conn,
+            f"select c.file_seq, c.disposition, count(*) from {classified} "  # noqa: S608
+            "group by c.file_seq, c.disposition",
+        ),
+    ]:
+        counts[int(seq), disposition] = counts.get((int(seq), disposition), 0) + int(count)
     conflicts: dict[int, list[Reject]] = {}
     for row in run_sql(
         conn,
         f"select * from {classified} "  # noqa: S608
-        "where disposition in ('conflict', 'conflict_in_batch') order by file_seq, source_line",
+        "where c.disposition in ('conflict', 'conflict_in_batch') order by c.file_seq, c.source_line",
     ):
         conflicts.setdefault(int(row.file_seq), []).append(_conflict_reject(spec, row._mapping))
-    run_sql(conn, f"drop table {classified}")
+    for table in (repeated, existing, ranked):
+        run_sql(conn, f"drop table {table}")
     return counts, conflicts
+
+
+def _matches(keys: Sequence[str], left: str, right: str) -> str:
+    return " and ".join(f"{left}.{k} = {right}.{k}" for k in keys)
+
+
+def _replace_temp(conn: Connection, name: str, select: str) -> None:
+    run_sql(conn, f"drop table if exists {name}")
+    run_sql(conn, f"create temporary table {name} as {select}")
+
+
+def _count(conn: Connection, sql: str) -> int:
+    return int(run_sql(conn, sql).scalar_one())
 
 
 def _conflict_reject(spec: SourceSpec, row: Any) -> Reject:

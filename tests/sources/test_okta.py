@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from enablement_audit.load import load_path
 from enablement_audit.sources.base import SourceFileError
@@ -306,6 +307,43 @@ def test_loading_twice_changes_nothing(warehouse, tmp_path):
         quarantine(warehouse, "okta"),
     )
     assert after == before
+
+
+def test_a_stored_row_fingerprinted_another_way_is_compared_by_its_content(any_warehouse, tmp_path):
+    """Rows loaded by an earlier version carry another kind of fingerprint: the merge computes
+    theirs again from the stored columns before calling a re-delivered row a conflict."""
+    path = write(tmp_path / "okta" / "2024-05-06" / "okta-logs.jsonl", JSON_LINES)
+    load_path(any_warehouse, "okta", str(path))
+    table = f"{any_warehouse.schema}.raw_okta_event"
+    with any_warehouse.engine.begin() as conn:
+        conn.execute(
+            sa.text(f"update {table} set row_hash = 'fingerprinted-another-way' where source_line in (1, 2)")
+        )
+        conn.execute(sa.text(f"update {table} set outcome_result = 'SUCCESS' where source_line = 2"))
+
+    again = load_path(any_warehouse, "okta", str(path))
+
+    # Line 1's content is unchanged -> duplicate, as are line 3 and line 11 (line 1 again); the
+    # stored line 2 now says SUCCESS where the file says FAILURE, so the delivered line 2 conflicts with it: 10 + 1 = 11
+    # quarantined, 3 duplicates, 14 read.
+    assert again.summary() == {
+        "source": "okta",
+        "read": 14,
+        "loaded": 0,
+        "quarantined": 11,
+        "duplicates": 3,
+    }
+    assert quarantine(any_warehouse, "okta")[0] == (
+        2,
+        "conflicting_duplicate",
+        f"event_id=b1f2c3d4-0002-11ef-8478-2b7584bf8d5a was already loaded from {path} line 2 "
+        "with different content; the first one is kept",
+    )
+    # Nothing was replaced: the stored rows keep their content and fingerprints.
+    assert table_rows(any_warehouse, "raw_okta_event", "source_line, outcome_result, row_hash", "1")[:2] == [
+        (1, "SUCCESS", "fingerprinted-another-way"),
+        (2, "SUCCESS", "fingerprinted-another-way"),
+    ]
 
 
 def test_json_array_as_the_api_returns_it(warehouse, tmp_path):
