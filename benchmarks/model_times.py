@@ -3,7 +3,7 @@
 Usage: ``python benchmarks/model_times.py WAREHOUSE_URL START END``, e.g. the nightly window of
 a loaded year: ``duckdb:///benchmarks/data/L-seed7-work/copy.duckdb 2026-11-22 2026-11-23``.
 The window is widened by the late-arrival lookback as ``enablement-audit run`` widens it.
-Prints every model's seconds, slowest first, and the whole build's.
+Prints each model's seconds as it is built, then slowest first, and the whole build's.
 """
 
 from __future__ import annotations
@@ -32,8 +32,10 @@ def main() -> None:
         now = time.perf_counter()
         seconds[name] = now - last
         last = now
+        print(f"{seconds[name]:8.2f} s  {name}", flush=True)
 
     models.build(warehouse, window, model_params(settings), after_model=lap)
+    print("slowest first:")
     for name, took in sorted(seconds.items(), key=lambda item: -item[1]):
         print(f"{took:8.2f} s  {name}")
     print(f"{time.perf_counter() - began:8.2f} s  whole build ({window.start} to {window.end})")

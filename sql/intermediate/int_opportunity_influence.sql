@@ -6,14 +6,36 @@
 -- close_date, inclusive, with or without an opportunity_id.
 with
 
+-- Only the columns used: both CTEs are read twice, and DuckDB keeps such a CTE's rows in
+-- memory (the whole fact table at scale L ran out of its 1GB).
 opportunity as (
-    select * from {{ ref('fct_opportunity') }}
+    select
+        opportunity_id,
+        rep_id,
+        created_date,
+        close_date
+    from {{ ref('fct_opportunity') }}
     where is_closed
 ),
 
 activity as (
-    select * from {{ ref('fct_content_activity') }}
+    select
+        rep_id,
+        asset_id,
+        opportunity_id,
+        action,
+        activity_date
+    from {{ ref('fct_content_activity') }}
     where rep_id is not null and is_customer_facing
+),
+
+-- The exposure join pairs each closed opportunity with its owner's customer-facing days.
+activity_day as (
+    select distinct
+        rep_id,
+        asset_id,
+        activity_date
+    from activity
 ),
 
 strict_use as (
@@ -35,15 +57,15 @@ exposure_use as (
     select
         opportunity.opportunity_id,
         opportunity.rep_id,
-        activity.asset_id,
+        activity_day.asset_id,
         0 as is_strict,
         1 as is_exposure
     from opportunity
-    inner join activity
+    inner join activity_day
         on
-            activity.rep_id = opportunity.rep_id
-            and activity.activity_date >= opportunity.created_date
-            and activity.activity_date <= opportunity.close_date
+            activity_day.rep_id = opportunity.rep_id
+            and activity_day.activity_date >= opportunity.created_date
+            and activity_day.activity_date <= opportunity.close_date
 ),
 
 influence as (

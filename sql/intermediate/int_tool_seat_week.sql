@@ -12,7 +12,8 @@ assignment as (
     select * from {{ ref('stg_licence_assignment') }}
 ),
 
-signin as (
+signin as not materialized (
+    -- (read three times: DuckDB would otherwise keep every sign-in in memory)
     select * from {{ ref('fct_tool_signin') }}
 ),
 
@@ -50,73 +51,62 @@ tool_week_data as (
     inner join week on week.week_start = signin.week_start
 ),
 
-rep_signin_day as (
-    -- sign-in days, not sign-ins: each is joined to four seat-weeks below
+seat as (
+    -- an e-mail's rep (from the identity map) is the same in every one of its assignments
     select distinct
         tool,
-        rep_id,
-        activity_date
-    from signin
-    where rep_id is not null
-),
-
-login_signin_day as (
-    select distinct
-        tool,
-        external_id,
-        activity_date
-    from signin
-    where external_id is not null
+        user_email,
+        rep_id
+    from assignment
 ),
 
 seat_signin_day as (
-    -- the assignee's own sign-in days: matched by the CRM user, or by the login itself; two
-    -- equi-joins (an OR in the join condition makes the engine compare every seat-week with
-    -- every sign-in to the tool)
+    -- the assignee's own sign-in days in or up to 21 days before the build window: matched by
+    -- the CRM user, or by the login itself (two equi-joins: an OR in the join condition makes
+    -- the engine compare every seat with every sign-in to the tool)
     select
-        seat_week.tool,
-        seat_week.user_email,
-        seat_week.week_start,
-        rep_signin_day.activity_date
-    from seat_week
-    inner join rep_signin_day
-        on
-            rep_signin_day.tool = seat_week.tool
-            and rep_signin_day.rep_id = seat_week.rep_id
-            and rep_signin_day.activity_date between seat_week.week_start - 21 and seat_week.week_start + 6
-    union all
+        seat.tool,
+        seat.user_email,
+        signin.activity_date
+    from seat
+    inner join signin
+        on signin.tool = seat.tool and signin.rep_id = seat.rep_id
+    where signin.activity_date >= cast(:week_lo as date) - 21 and signin.activity_date < :week_hi
+    union
     select
-        seat_week.tool,
-        seat_week.user_email,
-        seat_week.week_start,
-        login_signin_day.activity_date
-    from seat_week
-    inner join login_signin_day
-        on
-            login_signin_day.tool = seat_week.tool
-            and login_signin_day.external_id = seat_week.user_email
-            and login_signin_day.activity_date between seat_week.week_start - 21 and seat_week.week_start + 6
+        seat.tool,
+        seat.user_email,
+        signin.activity_date
+    from seat
+    inner join signin
+        on signin.tool = seat.tool and signin.external_id = seat.user_email
+    where signin.activity_date >= cast(:week_lo as date) - 21 and signin.activity_date < :week_hi
 ),
 
-seat_signin_date as (
-    -- days counted once: distinct rows first, then plain counts (cheaper than count distinct)
-    select distinct
+seat_signin_week as (
+    -- days counted once (the union above is distinct), per seat and ISO week
+    select
         tool,
         user_email,
-        week_start,
-        activity_date
+        {{ week_of('activity_date') }} as signin_week,
+        count(*) as signin_days
     from seat_signin_day
+    group by tool, user_email, signin_week
 ),
 
 seat_signin as (
+    -- the 28 days of week W are the ISO weeks W - 21, W - 14, W - 7 and W: each week's days
+    -- count towards itself and the three weeks after it (equi-joins, no range join over
+    -- seat-weeks, which at scale L held 134M seat-week days)
     select
-        tool,
-        user_email,
-        week_start,
-        count(*) as signin_days_28d,
-        count(*) filter (where activity_date >= week_start) as signin_days_week
-    from seat_signin_date
-    group by tool, user_email, week_start
+        seat_signin_week.tool,
+        seat_signin_week.user_email,
+        seat_signin_week.signin_week + later.days as week_start,
+        sum(seat_signin_week.signin_days) as signin_days_28d,
+        sum(case when later.days = 0 then seat_signin_week.signin_days else 0 end) as signin_days_week
+    from seat_signin_week
+    cross join (values (0), (7), (14), (21)) as later (days)
+    group by seat_signin_week.tool, seat_signin_week.user_email, seat_signin_week.signin_week + later.days
 ),
 
 joined as (
