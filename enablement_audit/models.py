@@ -13,7 +13,8 @@ repeat or differ by dialect are macros (:data:`MACROS`), e.g. ``{{ local_date('e
 
 ``view`` models are recreated, ``table`` models rebuilt whole, and ``incremental`` models (which
 must have a ``week_start`` column) have the weeks ``[week_lo, week_hi)`` deleted and inserted
-again. Everything runs in one transaction, so readers see the old marts or the new ones.
+again, :data:`SLICE_WEEKS` weeks at a time. Everything runs in one transaction, so readers see
+the old marts or the new ones.
 """
 
 from __future__ import annotations
@@ -257,14 +258,35 @@ def _materialize(conn: Connection, schema: str, model: Model, params: Mapping[st
         _execute(conn, f"create table {target} as {select}", bound)
         return
     in_window = "week_start >= :week_lo and week_start < :week_hi"
-    if not sa.inspect(conn).has_table(model.name, schema=schema):
-        # Created with its window's rows at once: DuckDB 2.0.0 mis-reads a table created empty
-        # and then filled with more than one row group in the same connection (equality and
-        # join filters find nothing), which at scale M left every tool seat unassigned.
-        _execute(conn, f"create table {target} as select * from ({select}) as m where {in_window}", params)  # noqa: S608
-        return
-    _execute(conn, f"delete from {target} where {in_window}", params)  # noqa: S608
-    _execute(conn, f"insert into {target} select * from ({select}) as m where {in_window}", params)  # noqa: S608
+    for weeks in _slices(params["week_lo"], params["week_hi"]):
+        sliced = {**params, **weeks}
+        if not sa.inspect(conn).has_table(model.name, schema=schema):
+            # Created with its window's rows at once: DuckDB 2.0.0 mis-reads a table created
+            # empty and then filled with more than one row group in the same connection
+            # (equality and join filters find nothing), which at scale M left every tool seat
+            # unassigned.
+            create = f"create table {target} as select * from ({select}) as m where {in_window}"  # noqa: S608
+            _execute(conn, create, sliced)
+            continue
+        _execute(conn, f"delete from {target} where {in_window}", sliced)  # noqa: S608
+        _execute(conn, f"insert into {target} select * from ({select}) as m where {in_window}", sliced)  # noqa: S608
+
+
+SLICE_WEEKS = 8
+"""An incremental model builds a longer window this many weeks at a time, as that many nightly
+runs would: its trailing windows join each week to weeks of history, and a year at once (scale
+L) ran out of DuckDB's memory in ``mart_asset_usage`` (each content action joined to the 13
+asset-weeks whose 90 days hold it)."""
+
+
+def _slices(week_lo: date, week_hi: date) -> list[dict[str, date]]:
+    """``[week_lo, week_hi)`` in consecutive slices of at most :data:`SLICE_WEEKS` weeks."""
+    slices = []
+    while week_lo < week_hi:
+        end = min(week_lo + timedelta(weeks=SLICE_WEEKS), week_hi)
+        slices.append({"week_lo": week_lo, "week_hi": end})
+        week_lo = end
+    return slices
 
 
 def _execute(conn: Connection, sql: str, params: Mapping[str, Any] | None = None) -> None:

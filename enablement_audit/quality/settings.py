@@ -78,7 +78,7 @@ class QualityConfig:
     identity_per_source: Mapping[str, float] = field(default_factory=dict)
     future_tolerance_hours: float = 0.0
     # Pandas batches (DuckDB) larger than this are validated in parts of about this size.
-    batch_rows: int = 2_000_000
+    batch_rows: int = 1_000_000
 
     def severity_for(self, suite: str, kind: str, expectation: str, column: str | None) -> Severity:
         """The kind's default severity unless an override matches (the last match wins)."""
@@ -156,7 +156,7 @@ def config_from_mapping(doc: Mapping[str, Any], origin: str = "severity config")
             identity_min_rate=float(identity.get("min_rate", 0.9)),
             identity_per_source={str(k): float(v) for k, v in (identity.get("per_source") or {}).items()},
             future_tolerance_hours=float(doc.get("future_tolerance_hours", 0)),
-            batch_rows=int(doc.get("batch_rows", 2_000_000)),
+            batch_rows=int(doc.get("batch_rows", 1_000_000)),
         )
     except (TypeError, ValueError, AttributeError) as exc:
         raise QualityConfigError(f"{origin}: a threshold is not a number: {exc}") from exc

@@ -8,10 +8,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-from enablement_audit import pipeline
+import pytest
+
+from enablement_audit import models, pipeline
 from enablement_audit.warehouse import Warehouse
 from tests.conftest import fetch
-from tests.reliability.conftest import END, START, checksums, differences, landing_days, settings_for
+from tests.reliability.conftest import DAYS, END, START, checksums, differences, landing_days, settings_for
 
 
 def per_file(warehouse: Warehouse, run_id: str) -> dict[str, tuple[str, int, int, int, int]]:
@@ -100,3 +102,25 @@ def test_three_nightly_runs_equal_one_three_day_run(landing: Path, tmp_path: Pat
     assert at_once_sums["mart_org_week"].rows > 0
     nightly.engine.dispose()
     at_once.engine.dispose()
+
+
+def test_a_window_built_a_week_at_a_time_equals_one_built_at_once(
+    landing: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Incremental models build a long window in slices of ``SLICE_WEEKS`` weeks (the first
+    slice creates the table, the others add to it in the same transaction): one-week slices
+    leave every table as one slice of the whole window does."""
+    settings = settings_for(tmp_path / "home")
+    first = END - timedelta(days=DAYS)  # every generated day
+    window = pipeline.processing_window(settings, first, END)
+    built = {}
+    for name, weeks, slices in (("sliced", 1, 3), ("whole", 52, 1)):
+        monkeypatch.setattr(models, "SLICE_WEEKS", weeks)
+        assert len(models._slices(window.week_lo, window.week_hi)) == slices  # weeks of 11-02, 09, 16
+        warehouse = Warehouse.from_url(f"duckdb:///{tmp_path / f'{name}.duckdb'}")
+        assert pipeline.run(warehouse, settings, first, END, landing=str(landing)).blocking == []
+        built[name] = checksums(warehouse)
+        warehouse.engine.dispose()
+
+    assert differences(built["sliced"], built["whole"]) == []
+    assert built["whole"]["mart_tool_seats"].rows > 0
