@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from enablement_audit.config import Settings, load_settings
 from enablement_audit.sources.base import SourceFileError
-from enablement_audit.warehouse import Warehouse
+from enablement_audit.warehouse import DUCKDB_MEMORY_LIMIT, Warehouse
 
 DAY = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -294,6 +294,11 @@ def entry() -> None:
     except sa.exc.OperationalError as exc:
         # The driver's own first line (host, port, what failed); never the URL, which may hold a password.
         reason = str(exc.orig or exc).strip().splitlines()[0]
+        if reason.startswith("Out of Memory Error"):
+            reason += (
+                f" (DuckDB's memory_limit is {DUCKDB_MEMORY_LIMIT} unless the warehouse URL sets one:"
+                " give it more, e.g. duckdb:///warehouse.duckdb?memory_limit=3GB for a year at scale L)"
+            )
         click.echo(f"Error: cannot use the warehouse: {reason}", err=True)
         code = 1
     else:

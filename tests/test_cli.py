@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -127,3 +129,36 @@ def test_check_exits_one_when_a_blocking_check_fails(tmp_path: Path):
     assert report.exit_code == 1
     assert "hold-2026-W47.html" in report.output
     assert not (tmp_path / "reports" / "enablement-audit-2026-W47.html").exists()
+
+
+def test_duckdb_out_of_memory_names_the_limit_and_how_to_raise_it(tmp_path: Path):
+    """An embedded warehouse out of its memory_limit: exit 1 and one line saying what the limit
+    is and how to give it more (the process entry point, as a shell runs it)."""
+    lines = "".join(
+        f"e{n},2026-11-17T10:00:00Z,rep{n % 97}@example.com,asset{n % 13},view,{n % 600},\n"
+        for n in range(20_000)
+    )
+    path = write(tmp_path / "content_activity" / "2026-11-17" / "events.csv", ACTIVITY + lines)
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}?memory_limit=4MB"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "enablement_audit.cli",
+            "load",
+            "content_activity",
+            str(path),
+            "--warehouse",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert done.returncode == 1
+    assert done.stderr.startswith("Error: cannot use the warehouse: Out of Memory Error: ")
+    assert done.stderr.rstrip().endswith(
+        "(DuckDB's memory_limit is 1GB unless the warehouse URL sets one: give it more, "
+        "e.g. duckdb:///warehouse.duckdb?memory_limit=3GB for a year at scale L)"
+    )
