@@ -54,6 +54,7 @@ CLI_WRAPPER = (
 )
 SQL_DIR: Path | None = None
 PATCHES: list[Path] = []
+MEMORY_LIMIT: str | None = None
 
 
 def cli() -> list[str]:
@@ -209,8 +210,13 @@ def pipeline_run(landing: Path, warehouse: Path, start: date, end: date) -> Meas
     for suffix in ("", ".wal"):
         Path(f"{warehouse}{suffix}").unlink(missing_ok=True)
     argv = [*cli(), "run", "--start", start.isoformat(), "--end", end.isoformat()]
-    argv += ["--landing", str(landing), "--warehouse", f"duckdb:///{warehouse}"]
+    argv += ["--landing", str(landing), "--warehouse", warehouse_url(warehouse)]
     return check(measure(argv), "pipeline run")
+
+
+def warehouse_url(path: Path) -> str:
+    """The pipeline's DuckDB URL, with ``--memory-limit`` when one is set (3GB at scale L)."""
+    return f"duckdb:///{path}" + (f"?memory_limit={MEMORY_LIMIT}" if MEMORY_LIMIT else "")
 
 
 def copy_warehouse(source: Path, target: Path) -> None:
@@ -422,6 +428,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--end", type=date.fromisoformat, default=DEFAULT_END)
     parser.add_argument("--runs", type=int, default=3, help="runs of (a), (c) and (d)")
+    parser.add_argument(
+        "--memory-limit",
+        default=None,
+        help="DuckDB memory_limit in the pipeline's warehouse URL (default: the package's 1GB; 3GB at L, "
+        "whose year of models does not build in 1GB)",
+    )
     parser.add_argument("--incremental-runs", type=int, default=None, help="runs of (b) (default: --runs)")
     parser.add_argument("--no-pandas", action="store_true", help="skip (d) (e.g. it runs out of memory at L)")
     parser.add_argument("--regenerate", action="store_true", help="generate the landing data again")
@@ -441,7 +453,8 @@ def main() -> None:
         "code change before it is applied; recorded with the result); may be repeated",
     )
     args = parser.parse_args()
-    global SQL_DIR, PATCHES
+    global SQL_DIR, PATCHES, MEMORY_LIMIT
+    MEMORY_LIMIT = args.memory_limit or ("3GB" if args.scale == "L" else None)
     SQL_DIR = args.sql_dir.resolve() if args.sql_dir else None
     PATCHES = [p.resolve() for p in args.patch]
 
@@ -500,7 +513,7 @@ def main() -> None:
         copy = work / "incremental.duckdb"
         copy_warehouse(base, copy)
         argv = [*cli(), "run", "--start", last_day.isoformat(), "--end", end.isoformat()]
-        argv += ["--landing", str(landing), "--warehouse", f"duckdb:///{copy}"]
+        argv += ["--landing", str(landing), "--warehouse", warehouse_url(copy)]
         incremental.append(check(measure(argv), "incremental run"))
         say(
             f"  incremental day {number}: {incremental[-1].seconds:.1f} s, "
