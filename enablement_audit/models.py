@@ -261,9 +261,9 @@ def _materialize(conn: Connection, schema: str, model: Model, params: Mapping[st
     for weeks in _slices(params["week_lo"], params["week_hi"]):
         sliced = {**params, **weeks}
         if not sa.inspect(conn).has_table(model.name, schema=schema):
-            # Created with its window's rows at once: DuckDB 2.0.0 mis-reads a table created
-            # empty and then filled with more than one row group in the same connection
-            # (equality and join filters find nothing), which at scale M left every tool seat
+            # Created with its first slice's rows, not empty: DuckDB 2.0.0 mis-read a table
+            # created empty and then filled with more than one row group in the same connection
+            # (equality and join filters found nothing), which at scale M left every tool seat
             # unassigned.
             create = f"create table {target} as select * from ({select}) as m where {in_window}"  # noqa: S608
             _execute(conn, create, sliced)
