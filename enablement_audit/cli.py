@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -29,8 +30,12 @@ def _warehouse(ctx: click.Context) -> Warehouse:
     return Warehouse.from_url(settings.resolved_warehouse_url, settings.schema_name)
 
 
+_STARTED = time.monotonic()
+
+
 def _progress(message: str) -> None:
-    click.echo(f"  {message}", err=True)
+    """A progress line on stderr, with the seconds since the command started."""
+    click.echo(f"  {time.monotonic() - _STARTED:7.1f} s  {message}", err=True)
 
 
 def warehouse_option(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -13,8 +13,16 @@ repeat or differ by dialect are macros (:data:`MACROS`), e.g. ``{{ local_date('e
 
 ``view`` models are recreated, ``table`` models rebuilt whole, and ``incremental`` models (which
 must have a ``week_start`` column) have the weeks ``[week_lo, week_hi)`` deleted and inserted
-again, :data:`SLICE_WEEKS` weeks at a time. Everything runs in one transaction, so readers see
-the old marts or the new ones.
+again, :data:`SLICE_WEEKS` weeks at a time. Two more header lines tune an incremental model::
+
+    -- lookback_weeks: 1        also rebuild the week(s) before the window
+    -- first_build: history     a missing table is built from every source row, not the window
+
+``lookback_weeks`` is for a week whose rows depend on the next one (a manager action is resolved
+once the next week is built). ``first_build: history`` is for facts: their first build holds the
+whole history loaded so far, later builds replace the window's weeks, and the model restricts
+its sources with ``{{ in_build_weeks('occurred_at') }}``, which is true on the first build.
+Everything runs in one transaction, so readers see the old marts or the new ones.
 """
 
 from __future__ import annotations
@@ -36,7 +44,7 @@ from sqlalchemy.engine import Connection
 from enablement_audit.warehouse import Warehouse, quote_identifier
 
 Materialization = Literal["view", "table", "incremental"]
-HEADER = re.compile(r"^--\s*(grain|materialized)\s*:\s*(.+?)\s*$", re.MULTILINE)
+HEADER = re.compile(r"^--\s*(grain|materialized|lookback_weeks|first_build)\s*:\s*(.+?)\s*$", re.MULTILINE)
 REF = re.compile(r"\{\{\s*ref\(\s*['\"](\w+)['\"]\s*\)\s*\}\}")
 
 
@@ -58,6 +66,8 @@ class Model:
     template: str
     depends_on: tuple[str, ...] = field(default=())
     python: PythonBuild | None = None
+    lookback_weeks: int = 0
+    history_first: bool = False
 
 
 PythonBuild = Callable[[Connection, str, Mapping[str, Any]], None]
@@ -103,6 +113,14 @@ def discover(root: Path | None = None) -> dict[str, Model]:
             raise ValueError(f"{path}: materialized must be view, table or incremental, not {materialized!r}")
         if name in models:
             raise ValueError(f"{path}: a model named {name} already exists at {models[name].path}")
+        if materialized != "incremental" and ("lookback_weeks" in header or "first_build" in header):
+            raise ValueError(f"{path}: lookback_weeks and first_build are for incremental models")
+        lookback = header.get("lookback_weeks", "0")
+        if not lookback.isdigit():
+            raise ValueError(f"{path}: lookback_weeks must be a whole number of weeks, not {lookback!r}")
+        first_build = header.get("first_build", "window")
+        if first_build not in ("window", "history"):
+            raise ValueError(f"{path}: first_build must be window or history, not {first_build!r}")
         models[name] = Model(
             name=name,
             path=path,
@@ -111,6 +129,8 @@ def discover(root: Path | None = None) -> dict[str, Model]:
             materialized=materialized,  # type: ignore[arg-type]
             template=text,
             depends_on=tuple(dict.fromkeys(REF.findall(text))),
+            lookback_weeks=int(lookback),
+            history_first=first_build == "history",
         )
     for model in python_models():
         if model.name in models:
@@ -136,14 +156,20 @@ def build_order(models: Mapping[str, Model]) -> list[str]:
 _SQL_TEMPLATES = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
 
 
-def render(model: Model, schema: str, dialect: str) -> str:
-    """The model's SQL for ``dialect`` with ``ref``/``source`` resolved to qualified names."""
+def render(model: Model, schema: str, dialect: str, *, history: bool = False) -> str:
+    """The model's SQL for ``dialect`` with ``ref``/``source`` resolved to qualified names;
+    ``history``: for every source row, not the build's weeks (``in_build_weeks`` is true)."""
 
     def qualified(name: str) -> str:
         return f"{quote_identifier(schema)}.{quote_identifier(name)}"
 
+    def in_build_weeks(expression: str) -> str:
+        return "true" if history else in_weeks(expression)
+
     template = _SQL_TEMPLATES.from_string(model.template)
-    return template.render(ref=qualified, source=qualified, dialect=dialect, **MACROS)
+    return template.render(
+        ref=qualified, source=qualified, dialect=dialect, in_build_weeks=in_build_weeks, **MACROS
+    )
 
 
 def local_date(expression: str) -> str:
@@ -165,6 +191,16 @@ def build_weeks() -> str:
         "        cast(:week_hi as timestamp) - interval '7 days',\n"
         "        interval '7 days'\n"
         "    ) as series (week_at)"
+    )
+
+
+def in_weeks(expression: str) -> str:
+    """A UTC timestamp that may fall in the build's weeks ``[week_lo, week_hi)`` in the reporting
+    time zone: a day's margin each side covers any UTC offset. For a scan to skip what is outside
+    before the exact ``week_start`` filter."""
+    return (
+        f"{expression} >= cast(:week_lo as timestamp) - interval '1 day' "
+        f"and {expression} < cast(:week_hi as timestamp) + interval '1 day'"
     )
 
 
@@ -258,7 +294,12 @@ def _materialize(conn: Connection, schema: str, model: Model, params: Mapping[st
         _execute(conn, f"create table {target} as {select}", bound)
         return
     in_window = "week_start >= :week_lo and week_start < :week_hi"
-    for weeks in _slices(params["week_lo"], params["week_hi"]):
+    if model.history_first and not sa.inspect(conn).has_table(model.name, schema=schema):
+        history = render(model, schema, conn.dialect.name, history=True).strip().rstrip(";")
+        _execute(conn, f"create table {target} as {history}", params)
+        return
+    week_lo = params["week_lo"] - timedelta(weeks=model.lookback_weeks)
+    for weeks in _slices(week_lo, params["week_hi"]):
         sliced = {**params, **weeks}
         if not sa.inspect(conn).has_table(model.name, schema=schema):
             # Created with its first slice's rows, not empty: DuckDB 2.0.0 mis-read a table

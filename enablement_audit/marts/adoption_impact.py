@@ -111,11 +111,20 @@ class Reps:
     values: dict[str, np.ndarray]
     in_band: dict[str, np.ndarray] = field(init=False)
     has_value: dict[str, np.ndarray] = field(init=False)
+    # (outcome, stratum) -> the reps with a value in the stratum, and how many they are
+    counted: dict[tuple[str, str], tuple[np.ndarray, int]] = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "in_band", {band: self.band == band for band in TENURE_BANDS})
+        in_band = {band: self.band == band for band in TENURE_BANDS}
         has_value = {outcome: ~np.isnan(values) for outcome, values in self.values.items()}
+        counted = {}
+        for outcome, with_value in has_value.items():
+            for stratum, band in STRATA:
+                mask = with_value if band is None else with_value & in_band[band]
+                counted[outcome, stratum] = (mask, int(mask.sum()))
+        object.__setattr__(self, "in_band", in_band)
         object.__setattr__(self, "has_value", has_value)
+        object.__setattr__(self, "counted", counted)
 
     @classmethod
     def of(cls, frame: pd.DataFrame) -> Reps:
@@ -170,6 +179,16 @@ def compare(
     Reps without a value for the outcome are left out; ``is_adopter`` is aligned with ``reps``.
     """
     has_value, in_band = reps.has_value[outcome], reps.in_band
+    if item_adopters_n < min_n:
+        # Only items with at least min_n adopters overall get a number; the others (at scale L
+        # most assets, with no adopter at all) only need their cohorts counted, from the few
+        # adopters' positions.
+        at = np.flatnonzero(is_adopter)
+        for stratum, _ in STRATA:
+            mask, n = reps.counted[outcome, stratum]
+            n_a = int(mask[at].sum())
+            yield stratum, n_a, n - n_a, None, None, None, stats.INSUFFICIENT
+        return
     adopters, others = has_value & is_adopter, has_value & ~is_adopter
     by_band = {band: _estimate(outcome, reps, adopters & m, others & m) for band, m in in_band.items()}
     for stratum, band in STRATA:
@@ -177,8 +196,7 @@ def compare(
         b = others if band is None else others & in_band[band]
         n_a, n_b = int(a.sum()), int(b.sum())
         estimate = stats.combine_inverse_variance(by_band.values()) if band is None else by_band[band]
-        # only items with at least min_n adopters overall get a number
-        label = stats.verdict(n_a, n_b, estimate if item_adopters_n >= min_n else None, min_n)
+        label = stats.verdict(n_a, n_b, estimate, min_n)
         if label == stats.INSUFFICIENT:
             yield stratum, n_a, n_b, None, None, None, label
         else:

@@ -1,9 +1,14 @@
 -- grain: one row per content event (event_id)
--- materialized: table
+-- materialized: incremental
+-- first_build: history
+-- The first build holds every row loaded so far; later builds replace the window's weeks. An
+-- event that arrives later than the window, or an identity matched late, changes an older week
+-- when a backfill rebuilds it (as in every incremental mart).
 with
 
 event as (
     select * from {{ source('raw_content_event') }}
+    where {{ in_build_weeks('occurred_at') }}
 ),
 
 identity as (

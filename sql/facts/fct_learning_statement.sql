@@ -1,10 +1,14 @@
 -- grain: one row per xAPI statement in force (voided statements and voiding statements removed)
--- materialized: table
+-- materialized: incremental
+-- first_build: history
+-- The first build holds every row loaded so far; later builds replace the window's weeks. A
+-- statement that arrives later than the window, an identity matched late, or a void of an older
+-- statement changes an older week when a backfill rebuilds it (as in every incremental mart).
 with
 
 statement as (
     select * from {{ source('raw_xapi_statement') }}
-    where not is_voided and voided_statement_id is null
+    where not is_voided and voided_statement_id is null and {{ in_build_weeks('occurred_at') }}
 ),
 
 identity as (

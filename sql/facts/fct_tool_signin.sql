@@ -1,15 +1,19 @@
 -- grain: one row per successful sign-in to a tool (Okta SSO success or Salesforce login success)
--- materialized: table
+-- materialized: incremental
+-- first_build: history
+-- The first build holds every row loaded so far; later builds replace the window's weeks. An
+-- event that arrives later than the window, or an identity matched late, changes an older week
+-- when a backfill rebuilds it (as in every incremental mart).
 with
 
 okta as (
     select * from {{ source('raw_okta_event') }}
-    where is_sso_success and app_display_name is not null
+    where is_sso_success and app_display_name is not null and {{ in_build_weeks('published_at') }}
 ),
 
 salesforce as (
     select * from {{ source('raw_sf_login') }}
-    where is_success
+    where is_success and {{ in_build_weeks('login_at') }}
 ),
 
 identity as (

@@ -1,8 +1,9 @@
 -- grain: one row per manager per ISO week per named action (at most 3 per manager-week)
--- materialized: table
--- Manager actions (SPEC section 5) for every week built so far (the weeks mart_rep_week holds),
--- rebuilt whole so that week W's is_resolved is filled in once W + 1 is built. Candidates are
--- the eligible sellers' conditions at W's end:
+-- materialized: incremental
+-- lookback_weeks: 1
+-- Manager actions (SPEC section 5) for the window's weeks and the week before it, so that week
+-- W's is_resolved is filled in once W + 1 is built. Candidates are the eligible sellers'
+-- conditions at W's end, in the weeks mart_rep_week holds, up to the week after the window:
 -- - overdue_training: a required course due and not completed (impact: days overdue);
 -- - inactive_paid_seat: a seat with no sign-in in 28 days (int_tool_seat_week; impact: its
 --   annual cost);
@@ -24,10 +25,12 @@ rep_status as (
 
 assignment as (
     select * from {{ ref('int_required_assignment') }}
+    where first_completed_date is null or first_completed_date >= :week_lo
 ),
 
 seat as (
     select * from {{ ref('int_tool_seat_week') }}
+    where week_start >= :week_lo and week_start <= :week_hi
 ),
 
 tool as (
@@ -36,11 +39,19 @@ tool as (
 
 opportunity as (
     select * from {{ ref('fct_opportunity') }}
+    where created_date < cast(:week_hi as date) + 7 and (not is_closed or close_date >= :week_lo)
 ),
 
 customer_facing as (
-    select * from {{ ref('fct_content_activity') }}
-    where rep_id is not null and is_customer_facing
+    select
+        rep_id,
+        activity_date
+    from {{ ref('fct_content_activity') }}
+    where
+        rep_id is not null
+        and is_customer_facing
+        and activity_date >= cast(:week_lo as date) - 27
+        and activity_date < cast(:week_hi as date) + 7
 ),
 
 statement as (
@@ -61,6 +72,7 @@ certification_course as (
 built_week as (
     select distinct week_start
     from {{ ref('mart_rep_week') }}
+    where week_start >= :week_lo and week_start <= :week_hi
 ),
 
 eligible as (

@@ -514,3 +514,48 @@ def test_late_event_lands_in_its_own_week_on_the_next_run(any_warehouse, tmp_pat
     # own week (2 customer-facing actions), not in the week it arrived.
     nightly(date(2026, 3, 10))
     assert customer_facing() == [(W, 2), (date(2026, 3, 9), 0)]
+
+
+def test_a_fact_holds_the_loaded_history_first_then_replaces_the_window_weeks(any_warehouse, tmp_path):
+    """``fct_content_activity`` is incremental with ``first_build: history``: its first build
+    holds every event loaded so far, whatever the window; later builds replace only the window's
+    weeks, so an event loaded late for an older week waits for a backfill of that week."""
+    load_people(any_warehouse, tmp_path)
+    load_catalog(
+        any_warehouse, tmp_path, "a1,Pricing deck,deck,Sales plays,mo@example.com,2025-06-01,,live,\n"
+    )
+    load_activity(
+        any_warehouse,
+        tmp_path,
+        "h1,2025-11-05T10:00:00Z,ann@example.com,a1,view,,\nh2,2026-03-03T10:00:00Z,ann@example.com,a1,share,,\n",
+        "day1.csv",
+    )
+
+    def events() -> list[tuple]:
+        return fetch(
+            any_warehouse,
+            f"select event_id, week_start, rep_id from {any_warehouse.schema}.fct_content_activity "
+            "order by event_id",
+        )
+
+    # The first build is for week W only, yet the fact has November's event too.
+    build(any_warehouse, W, date(2026, 3, 9), select=["fct_content_activity"])
+    assert events() == [("h1", date(2025, 11, 3), "005A"), ("h2", W, "005A")]
+
+    # Week W's event is replaced, one of November 2025 loaded late is not there yet...
+    load_activity(
+        any_warehouse,
+        tmp_path,
+        "h3,2025-11-06T10:00:00Z,bob@example.com,a1,view,,\nh4,2026-03-04T23:30:00Z,bob@example.com,a1,view,,\n",
+        "day2.csv",
+    )
+    build(any_warehouse, W, date(2026, 3, 9), select=["fct_content_activity"])
+    assert events() == [("h1", date(2025, 11, 3), "005A"), ("h2", W, "005A"), ("h4", W, "005B")]
+    # ...until a backfill rebuilds its week (11-03).
+    build(any_warehouse, date(2025, 11, 3), date(2025, 11, 10), select=["fct_content_activity"])
+    assert events() == [
+        ("h1", date(2025, 11, 3), "005A"),
+        ("h2", W, "005A"),
+        ("h3", date(2025, 11, 3), "005B"),
+        ("h4", W, "005B"),
+    ]

@@ -555,8 +555,7 @@ e2,2026-03-04T10:00:00Z,cy@example.com,a1,view,,
 """
 
 
-@pytest.fixture
-def actions_warehouse(any_warehouse, tmp_path):
+def load_actions(warehouse, tmp_path) -> None:
     for source, name, text in [
         ("users", "User.csv", ACTION_USERS),
         ("hr", "hr.csv", ACTION_HR),
@@ -569,8 +568,13 @@ def actions_warehouse(any_warehouse, tmp_path):
         ("content_catalog", "assets.csv", ACTION_CATALOG),
         ("content_activity", "activity.csv", ACTION_ACTIVITY),
     ]:
-        summary = load_text(any_warehouse, tmp_path, source, name, text)
+        summary = load_text(warehouse, tmp_path, source, name, text)
         assert summary["quarantined"] == 0, (source, summary)
+
+
+@pytest.fixture
+def actions_warehouse(any_warehouse, tmp_path):
+    load_actions(any_warehouse, tmp_path)
     build(any_warehouse, W1, date(2026, 3, 16), select=["mart_manager_actions"])
     return any_warehouse
 
@@ -609,6 +613,20 @@ def test_manager_actions_ranked_capped_and_resolved(actions_warehouse):
         ("005M", W2, 2, "inactive_paid_seat", "005B", "Clari", 600.0, 1.0, 600.0, None),
         ("005M", W2, 3, "no_customer_facing_content", "005C", None, 50000.0, 1.0, None, None),
     ]
+
+
+def test_manager_actions_of_a_week_are_resolved_when_the_next_week_is_built(any_warehouse, tmp_path):
+    """The mart is incremental with a week's lookback: a build of W2 alone rebuilds W1 too, so
+    week by week ends as both weeks at once."""
+    load_actions(any_warehouse, tmp_path)
+    build(any_warehouse, W1, W2, select=["mart_manager_actions"])
+    # W2 is not built: every W1 action is unresolved (the ranks are as at once).
+    assert [row[-1] for row in manager_actions(any_warehouse)] == [None] * 5
+    build(any_warehouse, W2, date(2026, 3, 16), select=["mart_manager_actions"])
+    week_by_week = manager_actions(any_warehouse)
+    assert [row[-1] for row in week_by_week] == [False, True, False, True, True, None, None, None]
+    build(any_warehouse, W1, date(2026, 3, 16), select=["mart_manager_actions"])
+    assert manager_actions(any_warehouse) == week_by_week
 
 
 def test_manager_action_details(actions_warehouse):

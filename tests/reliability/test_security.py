@@ -159,7 +159,7 @@ def test_no_value_is_formatted_into_sql_in_the_package():
 
 # Jinja in sql/ may only name models and tables, or call the dialect macros on column names.
 NAME_CALL = re.compile(r"^(?:ref|source)\('\w+'\)$")
-MACRO_CALL = re.compile(r"^(?:local_date|week_of)\((.*)\)$")
+MACRO_CALL = re.compile(r"^(?:local_date|week_of|in_build_weeks)\((.*)\)$")
 
 
 def allowed_jinja(expression: str) -> bool:
@@ -179,6 +179,8 @@ def allowed_jinja(expression: str) -> bool:
 def test_the_sql_check_allows_only_names():
     assert allowed_jinja("{{ ref('stg_rep') }}") and allowed_jinja("{{ source('raw_crm_user') }}")
     assert allowed_jinja("{{ week_of(local_date('s.signed_in_at')) }}")
+    assert allowed_jinja("{{ in_build_weeks('occurred_at') }}")
+    assert not allowed_jinja("{{ in_build_weeks(occurred_at ~ days) }}")
     assert not allowed_jinja("{{ start_date }}")
     assert not allowed_jinja("{{ local_date(user_text) }}")
     assert not allowed_jinja("{{ ref(name) }}")
