@@ -52,6 +52,12 @@ def load_catalog(warehouse, tmp_path, rows: str) -> None:
     load_text(warehouse, tmp_path, "content_catalog", "assets.csv", CATALOG_HEADER + rows)
 
 
+def load_people_and_deck(warehouse, tmp_path) -> None:
+    """The people and one live asset, a1."""
+    load_people(warehouse, tmp_path)
+    load_catalog(warehouse, tmp_path, "a1,Pricing deck,deck,Sales plays,mo@example.com,2025-06-01,,live,\n")
+
+
 def load_activity(warehouse, tmp_path, rows: str, name: str = "activity.csv") -> dict:
     return load_text(warehouse, tmp_path, "content_activity", name, ACTIVITY_HEADER + rows)
 
@@ -264,10 +270,7 @@ def test_top10_share_and_gini_on_four_live_assets(any_warehouse, tmp_path):
 
 
 def test_content_transitions_new_retained_reactivated_lapsed(any_warehouse, tmp_path):
-    load_people(any_warehouse, tmp_path)
-    load_catalog(
-        any_warehouse, tmp_path, "a1,Pricing deck,deck,Sales plays,mo@example.com,2025-06-01,,live,\n"
-    )
+    load_people_and_deck(any_warehouse, tmp_path)
     load_activity(
         any_warehouse,
         tmp_path,
@@ -450,10 +453,7 @@ def test_asset_governance_flags(any_warehouse, tmp_path):
 
 
 def test_duplicate_delivery_counts_once(any_warehouse, tmp_path):
-    load_people(any_warehouse, tmp_path)
-    load_catalog(
-        any_warehouse, tmp_path, "a1,Pricing deck,deck,Sales plays,mo@example.com,2025-06-01,,live,\n"
-    )
+    load_people_and_deck(any_warehouse, tmp_path)
     first = load_activity(
         any_warehouse, tmp_path, "d1,2026-03-03T10:00:00Z,ann@example.com,a1,share,,\n", "day1.csv"
     )
@@ -480,10 +480,7 @@ def test_duplicate_delivery_counts_once(any_warehouse, tmp_path):
 
 
 def test_late_event_lands_in_its_own_week_on_the_next_run(any_warehouse, tmp_path):
-    load_people(any_warehouse, tmp_path)
-    load_catalog(
-        any_warehouse, tmp_path, "a1,Pricing deck,deck,Sales plays,mo@example.com,2025-06-01,,live,\n"
-    )
+    load_people_and_deck(any_warehouse, tmp_path)
     load_activity(any_warehouse, tmp_path, "e1,2026-03-03T10:00:00Z,ann@example.com,a1,share,,\n", "day1.csv")
 
     def nightly(day: date, **settings) -> None:
@@ -520,10 +517,7 @@ def test_a_fact_holds_the_loaded_history_first_then_replaces_the_window_weeks(an
     """``fct_content_activity`` is incremental with ``first_build: history``: its first build
     holds every event loaded so far, whatever the window; later builds replace only the window's
     weeks, so an event loaded late for an older week waits for a backfill of that week."""
-    load_people(any_warehouse, tmp_path)
-    load_catalog(
-        any_warehouse, tmp_path, "a1,Pricing deck,deck,Sales plays,mo@example.com,2025-06-01,,live,\n"
-    )
+    load_people_and_deck(any_warehouse, tmp_path)
     load_activity(
         any_warehouse,
         tmp_path,
