@@ -21,14 +21,15 @@ proof of cause.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import astuple, dataclass, field, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+from scipy import sparse
 from sqlalchemy.engine import Connection
 
 from enablement_audit import stats
@@ -103,28 +104,11 @@ class Reps:
     """The compared reps as arrays (one position per rep): tenure band, closed and won deals, and
     each outcome's rep value (NaN when the rep has none)."""
 
-    rep_id: np.ndarray
     band: np.ndarray
     closed: np.ndarray
     won: np.ndarray
     engagement_quartile: np.ndarray
     values: dict[str, np.ndarray]
-    in_band: dict[str, np.ndarray] = field(init=False)
-    has_value: dict[str, np.ndarray] = field(init=False)
-    # (outcome, stratum) -> the reps with a value in the stratum, and how many they are
-    counted: dict[tuple[str, str], tuple[np.ndarray, int]] = field(init=False)
-
-    def __post_init__(self) -> None:
-        in_band = {band: self.band == band for band in TENURE_BANDS}
-        has_value = {outcome: ~np.isnan(values) for outcome, values in self.values.items()}
-        counted = {}
-        for outcome, with_value in has_value.items():
-            for stratum, band in STRATA:
-                mask = with_value if band is None else with_value & in_band[band]
-                counted[outcome, stratum] = (mask, int(mask.sum()))
-        object.__setattr__(self, "in_band", in_band)
-        object.__setattr__(self, "has_value", has_value)
-        object.__setattr__(self, "counted", counted)
 
     @classmethod
     def of(cls, frame: pd.DataFrame) -> Reps:
@@ -132,7 +116,6 @@ class Reps:
             return pd.to_numeric(frame[column]).to_numpy(dtype=float, na_value=np.nan)
 
         return cls(
-            rep_id=frame["rep_id"].to_numpy(dtype=object),
             band=frame["tenure_band"].to_numpy(dtype=object),
             closed=number("closed_n"),
             won=number("won_n"),
@@ -142,7 +125,6 @@ class Reps:
 
     def subset(self, mask: np.ndarray) -> Reps:
         return Reps(
-            self.rep_id[mask],
             self.band[mask],
             self.closed[mask],
             self.won[mask],
@@ -150,135 +132,179 @@ class Reps:
             {outcome: values[mask] for outcome, values in self.values.items()},
         )
 
-
-def _cohort_value(outcome: str, reps: Reps, mask: np.ndarray) -> float | None:
-    if not mask.any():
-        return None
-    if outcome == "win_rate":
-        return float(reps.won[mask].sum() / reps.closed[mask].sum())
-    return float(reps.values[outcome][mask].mean())
+    def counted(self, outcome: str, stratum: str) -> np.ndarray:
+        """The reps with a value for ``outcome`` in ``stratum``."""
+        band = dict(STRATA)[stratum]
+        has_value = ~np.isnan(self.values[outcome])
+        return has_value if band is None else has_value & (self.band == band)
 
 
-def _estimate(outcome: str, reps: Reps, a: np.ndarray, b: np.ndarray) -> stats.Estimate | None:
-    if outcome == "win_rate":
-        return stats.proportion_difference(
-            int(reps.won[a].sum()),
-            int(reps.closed[a].sum()),
-            int(reps.won[b].sum()),
-            int(reps.closed[b].sum()),
-        )
-    return stats.mean_difference(reps.values[outcome][a], reps.values[outcome][b])
-
-
-def compare(
-    reps: Reps, is_adopter: np.ndarray, outcome: str, min_n: int, item_adopters_n: int
-) -> Iterator[tuple[str, int, int, float | None, float | None, stats.Estimate | None, str]]:
-    """For one item and outcome: (stratum, adopters_n, non_adopters_n, adopters_value,
-    non_adopters_value, estimate, verdict) for the combined row and each tenure band.
-
-    Reps without a value for the outcome are left out; ``is_adopter`` is aligned with ``reps``.
-    """
-    has_value, in_band = reps.has_value[outcome], reps.in_band
-    if item_adopters_n < min_n:
-        # Only items with at least min_n adopters overall get a number; the others (at scale L
-        # most assets, with no adopter at all) only need their cohorts counted, from the few
-        # adopters' positions.
-        at = np.flatnonzero(is_adopter)
+def _rep_terms(reps: Reps) -> dict[tuple[str, str, str], np.ndarray]:
+    """What each rep adds to a cohort's sums, per (outcome, stratum, term): ``n`` (1 when the rep
+    has a value in the stratum); for the win rate ``won`` and ``closed`` deals; for the other
+    outcomes the ``value``, its deviation ``dev`` from the stratum's mean over all compared reps
+    and the squared deviation ``dev2`` (sums of deviations keep the variances exact to rounding)."""
+    terms: dict[tuple[str, str, str], np.ndarray] = {}
+    for outcome in OUTCOMES:
         for stratum, _ in STRATA:
-            mask, n = reps.counted[outcome, stratum]
-            n_a = int(mask[at].sum())
-            yield stratum, n_a, n - n_a, None, None, None, stats.INSUFFICIENT
-        return
-    adopters, others = has_value & is_adopter, has_value & ~is_adopter
-    by_band = {band: _estimate(outcome, reps, adopters & m, others & m) for band, m in in_band.items()}
-    for stratum, band in STRATA:
-        a = adopters if band is None else adopters & in_band[band]
-        b = others if band is None else others & in_band[band]
-        n_a, n_b = int(a.sum()), int(b.sum())
-        estimate = stats.combine_inverse_variance(by_band.values()) if band is None else by_band[band]
-        label = stats.verdict(n_a, n_b, estimate, min_n)
-        if label == stats.INSUFFICIENT:
-            yield stratum, n_a, n_b, None, None, None, label
-        else:
-            yield (
-                stratum,
-                n_a,
-                n_b,
-                _cohort_value(outcome, reps, a),
-                _cohort_value(outcome, reps, b),
-                estimate,
-                label,
+            mask = reps.counted(outcome, stratum)
+            terms[outcome, stratum, "n"] = mask.astype(float)
+            if outcome == "win_rate":
+                terms[outcome, stratum, "won"] = np.where(mask, reps.won, 0.0)
+                terms[outcome, stratum, "closed"] = np.where(mask, reps.closed, 0.0)
+                continue
+            values = np.where(mask, reps.values[outcome], 0.0)
+            deviation = np.where(mask, values - values.sum() / max(mask.sum(), 1), 0.0)
+            terms[outcome, stratum, "value"] = values
+            terms[outcome, stratum, "dev"] = deviation
+            terms[outcome, stratum, "dev2"] = deviation**2
+    return terms
+
+
+@dataclass(frozen=True)
+class Cohorts:
+    """Per item (one position per item) the sums of each rep term over its adopters and over the
+    other compared reps, and each item's adopters as positions among the compared reps."""
+
+    reps: Reps
+    adopters: sparse.csr_array  # items x reps, 1 where the rep adopted the item
+    adopter_sums: dict[tuple[str, str, str], np.ndarray]
+    other_sums: dict[tuple[str, str, str], np.ndarray]
+
+    @classmethod
+    def of(cls, reps: Reps, adopters: sparse.csr_array) -> Cohorts:
+        terms = _rep_terms(reps)
+        keys = list(terms)
+        stacked = np.column_stack([terms[key] for key in keys])
+        by_item = np.asarray(adopters @ stacked)
+        totals = stacked.sum(axis=0)
+        return cls(
+            reps,
+            adopters,
+            {key: by_item[:, k] for k, key in enumerate(keys)},
+            {key: totals[k] - by_item[:, k] for k, key in enumerate(keys)},
+        )
+
+    def count(self, outcome: str, stratum: str) -> tuple[np.ndarray, np.ndarray]:
+        key = (outcome, stratum, "n")
+        return np.rint(self.adopter_sums[key]).astype(np.int64), np.rint(self.other_sums[key]).astype(
+            np.int64
+        )
+
+    def value(self, outcome: str, stratum: str) -> tuple[np.ndarray, np.ndarray]:
+        """The crude cohort values: pooled won / closed deals, or the mean of the rep values."""
+        numerator, denominator = ("won", "closed") if outcome == "win_rate" else ("value", "n")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return tuple(
+                sums[outcome, stratum, numerator] / sums[outcome, stratum, denominator]
+                for sums in (self.adopter_sums, self.other_sums)
             )
 
+    def estimate(self, outcome: str, stratum: str, needed: np.ndarray) -> stats.Estimates:
+        """Adopters minus the others in one tenure band (``needed``: the items whose estimate is
+        used; the others may carry rounding error in their variances)."""
+        a, b = self.adopter_sums, self.other_sums
+        if outcome == "win_rate":
+            won, closed = (outcome, stratum, "won"), (outcome, stratum, "closed")
+            return stats.proportion_differences(a[won], a[closed], b[won], b[closed])
+        n_a, n_b = (s[outcome, stratum, "n"] for s in (a, b))
+        mean_a, mean_b = self.value(outcome, stratum)
+        m2_a, m2_b = (self._m2(s, outcome, stratum) for s in (a, b))
+        self._exact_m2(outcome, stratum, m2_a, m2_b, needed & (n_a >= 2) & (n_b >= 2))
+        return stats.welch_differences(n_a, mean_a, m2_a, n_b, mean_b, m2_b)
 
-def impact_rows(
-    reps: pd.DataFrame,
-    items: pd.DataFrame,
-    adoptions: pd.DataFrame,
-    as_of_week_start: date,
-    min_n: int,
-) -> list[ImpactRow]:
-    """Every (item, outcome, stratum) row. ``reps``: int_adoption_rep; ``items``:
-    int_adoption_item; ``adoptions``: int_adoption_item_rep."""
-    period_start = as_of_week_start - timedelta(days=84)
-    period_end = as_of_week_start + timedelta(days=6)
-    everyone = Reps.of(reps)
-    quartile = everyone.engagement_quartile
-    extremes = everyone.subset((quartile == ENGAGEMENT_TOP) | (quartile == ENGAGEMENT_BOTTOM))
-    # Each item's adopters as positions in ``everyone`` (adopters who are not compared are left out).
-    position = pd.Series(np.arange(len(everyone.rep_id)), index=everyone.rep_id)
-    at = adoptions.assign(at=adoptions["rep_id"].map(position)).dropna(subset=["at"])
-    adopted = {
-        key: group["at"].to_numpy(dtype=np.intp)
-        for key, group in at.groupby(["item_type", "item_id"], sort=False)
+    @staticmethod
+    def _m2(sums: Mapping[tuple[str, str, str], np.ndarray], outcome: str, stratum: str) -> np.ndarray:
+        """Sum of squared deviations from the cohort's own mean: Σd² - (Σd)²/n."""
+        n, dev, dev2 = (sums[outcome, stratum, term] for term in ("n", "dev", "dev2"))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return dev2 - dev**2 / n
+
+    def _exact_m2(
+        self, outcome: str, stratum: str, m2_a: np.ndarray, m2_b: np.ndarray, needed: np.ndarray
+    ) -> None:
+        """Recompute from the rep values the needed sums of squares that are zero or nearly so,
+        where rounding in the subtraction could turn a constant cohort's zero variance into a
+        tiny one (and its estimate's weight, when the bands are combined, into an enormous one)."""
+        values = self.reps.values[outcome]
+        counted = self.reps.counted(outcome, stratum)
+        tolerance = 1e-9 * float(np.square(values[counted]).sum())
+        for item in np.flatnonzero(needed & ((m2_a <= tolerance) | (m2_b <= tolerance))):
+            is_adopter = np.zeros(len(counted), dtype=bool)
+            is_adopter[self.adopters.indices[self.adopters.indptr[item] : self.adopters.indptr[item + 1]]] = (
+                True
+            )
+            m2_a[item] = stats.moments(values[counted & is_adopter])[2]
+            m2_b[item] = stats.moments(values[counted & ~is_adopter])[2]
+
+
+def _compare(
+    items: pd.DataFrame, cohorts: Cohorts, min_n: int, as_of_week_start: date
+) -> dict[str, list[Any]]:
+    """The output columns for ``items``, rows ordered by item, outcome, stratum. Only items with
+    at least ``min_n`` adopters get a number; a cohort below ``min_n`` or without an estimate
+    gets 'insufficient evidence'."""
+    n_items = len(items)
+    item_adopters_n = np.diff(cohorts.adopters.indptr)
+    estimable = item_adopters_n >= min_n
+    parts: list[dict[str, np.ndarray]] = []  # per (outcome, stratum): a value per item
+    for outcome, (_, direction) in OUTCOMES.items():
+        bands = {s: cohorts.estimate(outcome, s, estimable) for s, band in STRATA if band is not None}
+        combined = stats.combine_inverse_variance_arrays(list(bands.values()))
+        for stratum, band in STRATA:
+            estimate = combined if band is None else bands[stratum]
+            n_a, n_b = cohorts.count(outcome, stratum)
+            label = stats.verdicts(n_a, n_b, estimate, min_n)
+            label[~estimable] = stats.INSUFFICIENT
+            shown = label != stats.INSUFFICIENT
+            significant = estimate.is_significant
+            value_a, value_b = cohorts.value(outcome, stratum)
+            favourable = (estimate.difference > 0) == (direction == "higher")
+            parts.append(
+                {
+                    "outcome": np.full(n_items, outcome, dtype=object),
+                    "stratum": np.full(n_items, stratum, dtype=object),
+                    "adopters_n": n_a.astype(object),
+                    "non_adopters_n": n_b.astype(object),
+                    "adopters_value": _shown(value_a, shown),
+                    "non_adopters_value": _shown(value_b, shown),
+                    "difference": _shown(estimate.difference, shown),
+                    "std_error": _shown(estimate.std_error, shown),
+                    "ci_low": _shown(estimate.ci_low, shown),
+                    "ci_high": _shown(estimate.ci_high, shown),
+                    "is_significant": _shown(significant, shown),
+                    "better_direction": np.full(n_items, direction, dtype=object),
+                    "is_favourable": _shown(favourable, shown & significant),
+                    "method": _shown(np.full(n_items, estimate.method, dtype=object), shown),
+                    "verdict": label,
+                }
+            )
+    per_item = {
+        "item_type": items["item_type"].to_numpy(dtype=object),
+        "item_id": items["item_id"].to_numpy(dtype=object),
+        "item_name": items["item_name"].to_numpy(dtype=object),
+        "item_adopters_n": item_adopters_n.astype(object),
     }
-    rows: list[ImpactRow] = []
-    for item in items.itertuples(index=False):
-        if item.item_type == "engagement":
-            compared = extremes
-            is_adopter = extremes.engagement_quartile == ENGAGEMENT_TOP
+    fixed = {
+        "as_of_week_start": as_of_week_start,
+        "period_start": as_of_week_start - timedelta(days=84),
+        "period_end": as_of_week_start + timedelta(days=6),
+        "caveat": stats.CAVEAT,
+    }
+    columns: dict[str, list[Any]] = {}
+    for name in ImpactRow.__dataclass_fields__:
+        if name in fixed:
+            columns[name] = [fixed[name]] * (n_items * len(parts))
+        elif name in per_item:
+            columns[name] = np.repeat(per_item[name], len(parts)).tolist()
         else:
-            compared = everyone
-            is_adopter = np.zeros(len(everyone.rep_id), dtype=bool)
-            is_adopter[adopted.get((item.item_type, item.item_id), [])] = True
-        item_adopters_n = int(is_adopter.sum())
-        for outcome, (_, direction) in OUTCOMES.items():
-            for stratum, n_a, n_b, value_a, value_b, est, label in compare(
-                compared, is_adopter, outcome, min_n, item_adopters_n
-            ):
-                shown = est if label != stats.INSUFFICIENT else None
-                significant = None if shown is None else shown.is_significant
-                favourable = None
-                if shown is not None and significant:
-                    favourable = (shown.difference > 0) == (direction == "higher")
-                rows.append(
-                    ImpactRow(
-                        item_type=item.item_type,
-                        item_id=item.item_id,
-                        item_name=item.item_name,
-                        outcome=outcome,
-                        stratum=stratum,
-                        as_of_week_start=as_of_week_start,
-                        period_start=period_start,
-                        period_end=period_end,
-                        item_adopters_n=item_adopters_n,
-                        adopters_n=n_a,
-                        non_adopters_n=n_b,
-                        adopters_value=value_a,
-                        non_adopters_value=value_b,
-                        difference=None if shown is None else shown.difference,
-                        std_error=None if shown is None else shown.std_error,
-                        ci_low=None if shown is None else shown.ci_low,
-                        ci_high=None if shown is None else shown.ci_high,
-                        is_significant=significant,
-                        better_direction=direction,
-                        is_favourable=favourable,
-                        method=None if shown is None else shown.method,
-                        verdict=label,
-                        caveat=stats.CAVEAT,
-                    )
-                )
-    return rows
+            columns[name] = np.stack([part[name] for part in parts], axis=1).ravel().tolist()
+    return columns
+
+
+def _shown(values: np.ndarray, shown: np.ndarray) -> np.ndarray:
+    """``values`` as Python objects where ``shown``, else None (NULL)."""
+    return np.where(shown, values.astype(object), None)
 
 
 def _read(conn: Connection, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
@@ -294,8 +320,8 @@ def _read(conn: Connection, sql: str, params: Mapping[str, Any] | None = None) -
 def read_inputs(
     conn: Connection, schema: str, as_of_week_start: date
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The rows of the three intermediates: the reps of the as-of week, the items, who adopted
-    what."""
+    """The rows of the three intermediates: the reps of the as-of week (by ``rep_id``), the items
+    (by type and id), and who adopted what as positions in those two (``item_at``, ``rep_at``)."""
     s = quote_identifier(schema)
     rep_sql = f"select {REP_COLUMNS} from {s}.int_adoption_rep where as_of_week_start = :as_of"  # noqa: S608
     reps = _read(conn, rep_sql + " order by rep_id", {"as_of": as_of_week_start})
@@ -303,8 +329,56 @@ def read_inputs(
         conn,
         f"select item_type, item_id, item_name from {s}.int_adoption_item order by item_type, item_id",  # noqa: S608
     )
-    adoptions = _read(conn, f"select item_type, item_id, rep_id from {s}.int_adoption_item_rep")  # noqa: S608
+    adoptions = _read(
+        conn,
+        f"""
+        with item as (
+            select item_type, item_id, row_number() over (order by item_type, item_id) - 1 as item_at
+            from {s}.int_adoption_item
+        ),
+        rep as (
+            select rep_id, row_number() over (order by rep_id) - 1 as rep_at
+            from {s}.int_adoption_rep
+            where as_of_week_start = :as_of
+        )
+        select item.item_at, rep.rep_at
+        from {s}.int_adoption_item_rep as adoption
+        inner join item on adoption.item_type = item.item_type and adoption.item_id = item.item_id
+        inner join rep on adoption.rep_id = rep.rep_id
+        """,  # noqa: S608
+        {"as_of": as_of_week_start},
+    )
     return reps, items, adoptions
+
+
+def impact_columns(
+    reps: pd.DataFrame, items: pd.DataFrame, adoptions: pd.DataFrame, as_of_week_start: date, min_n: int
+) -> dict[str, list[Any]]:
+    """The output columns (:class:`ImpactRow` fields) of every (item, outcome, stratum) row, as
+    :func:`read_inputs` returns the inputs. The engagement item compares the top with the bottom
+    quartile of the engagement index; every other item its adopters with the other reps."""
+    everyone = Reps.of(reps)
+    is_engagement = (items["item_type"] == "engagement").to_numpy()
+    adopted = sparse.csr_array(
+        (
+            np.ones(len(adoptions)),
+            (adoptions["item_at"].to_numpy(dtype=np.int64), adoptions["rep_at"].to_numpy(dtype=np.int64)),
+        ),
+        shape=(len(items), len(reps)),
+    )
+    adopted.sum_duplicates()
+    columns = _compare(
+        items[~is_engagement], Cohorts.of(everyone, adopted[~is_engagement]), min_n, as_of_week_start
+    )
+    quartile = everyone.engagement_quartile
+    extremes = everyone.subset((quartile == ENGAGEMENT_TOP) | (quartile == ENGAGEMENT_BOTTOM))
+    top = extremes.engagement_quartile == ENGAGEMENT_TOP
+    if is_engagement.any():
+        cohort = sparse.csr_array(np.tile(top.astype(float), (int(is_engagement.sum()), 1)))
+        engagement = _compare(items[is_engagement], Cohorts.of(extremes, cohort), min_n, as_of_week_start)
+        for name, values in engagement.items():
+            columns[name].extend(values)
+    return columns
 
 
 def build(conn: Connection, schema: str, params: Mapping[str, Any]) -> None:
@@ -314,12 +388,12 @@ def build(conn: Connection, schema: str, params: Mapping[str, Any]) -> None:
         week_hi = date.fromisoformat(str(week_hi))
     as_of_week_start = week_hi - timedelta(days=7)
     min_n = int(params.get("impact_min_n", DEFAULT_MIN_N))
-    reps, items, adoptions = read_inputs(conn, schema, as_of_week_start)
-    rows = impact_rows(reps, items, adoptions, as_of_week_start, min_n)
+    columns = impact_columns(*read_inputs(conn, schema, as_of_week_start), as_of_week_start, min_n)
     table = _table(schema)
     run_sql(conn, f"drop table if exists {quote_identifier(schema)}.{quote_identifier(NAME)} cascade")
     table.create(conn)
-    insert_rows(conn, table, [c.name for c in table.columns], (astuple(r) for r in rows))
+    names = [c.name for c in table.columns]
+    insert_rows(conn, table, names, zip(*(columns[name] for name in names), strict=True))
 
 
 MODEL = python_model(

@@ -655,3 +655,69 @@ def test_manager_action_details(actions_warehouse):
             "Required course due 2025-03-17, not completed: 356 day(s) overdue at the week end",
         ),
     ]  # fmt: skip
+
+
+def test_a_band_of_two_constant_cohorts_is_left_out_of_the_combined_estimate():
+    """Rounding must not give a constant cohort a variance: in the band over 18 months both
+    adopters' attainment is 1.15 and both other reps' 0.45 (sums of deviations leave 2.8e-17
+    where the variance is 0, a weight of about 3e16 when the bands are combined), so that band's
+    standard error is exactly 0, its interval the point 1.15 - 0.45 = 0.7, and the combined
+    estimate is the 6-18 month band's alone. Minimum cohort n = 2.
+
+    6-18 months: adopters 0.2, 0.4, 0.6 (mean 0.4, s² = 0.04), others 0.5, 0.7, 0.9 (mean 0.7,
+    s² = 0.04): d = -0.3, se² = 0.04/3 + 0.04/3, se = 0.1632993, Welch df = 4, t(0.975, 4) =
+    2.776445 -> -0.3 ± 0.4533916. Combined: d = -0.3, se = 0.1632993, normal -> -0.3 ± 0.3200608.
+    Crude combined cohort values: (2 x 1.15 + 1.2) / 5 = 0.7 and (2 x 0.45 + 2.1) / 5 = 0.6.
+    """
+    import math
+
+    import numpy as np
+    import pandas as pd
+
+    from enablement_audit.marts.adoption_impact import impact_columns
+
+    attainment = [1.15, 1.15, 0.45, 0.45, 0.2, 0.4, 0.6, 0.5, 0.7, 0.9]
+    reps = pd.DataFrame(
+        {
+            "rep_id": [f"r{k:02d}" for k in range(10)],
+            "tenure_band": ["tenure_gt_18m"] * 4 + ["tenure_6_18m"] * 6,
+            "closed_n": 0,
+            "won_n": 0,
+            "win_rate": np.nan,
+            "attainment": attainment,
+            "avg_won_deal_size": np.nan,
+            "median_cycle_days": np.nan,
+            "engagement_quartile": np.nan,
+        }
+    )
+    items = pd.DataFrame({"item_type": ["asset"], "item_id": ["a1"], "item_name": ["Deck"]})
+    adoptions = pd.DataFrame({"item_at": [0] * 5, "rep_at": [0, 1, 4, 5, 6]})
+    columns = pd.DataFrame(impact_columns(reps, items, adoptions, A, 2))
+    rows = columns[columns["outcome"] == "attainment"].set_index("stratum")
+
+    over_18m = rows.loc["tenure_gt_18m"]
+    assert (over_18m["difference"], over_18m["std_error"]) == (pytest.approx(0.7), 0.0)
+    assert (over_18m["ci_low"], over_18m["ci_high"]) == (pytest.approx(0.7), pytest.approx(0.7))
+    assert (over_18m["method"], over_18m["verdict"]) == ("welch", "positive association")
+
+    se = math.sqrt(0.08 / 3)
+    mid = rows.loc["tenure_6_18m"]
+    assert (mid["difference"], mid["std_error"]) == (pytest.approx(-0.3), pytest.approx(se))
+    assert (mid["ci_low"], mid["ci_high"]) == (
+        pytest.approx(-0.7533916, abs=1e-6),
+        pytest.approx(0.1533916, abs=1e-6),
+    )
+
+    combined = rows.loc["combined"]
+    assert (combined["adopters_n"], combined["non_adopters_n"]) == (5, 5)
+    assert (combined["adopters_value"], combined["non_adopters_value"]) == (
+        pytest.approx(0.7),
+        pytest.approx(0.6),
+    )
+    assert (combined["difference"], combined["std_error"]) == (pytest.approx(-0.3), pytest.approx(se))
+    assert (combined["ci_low"], combined["ci_high"]) == (
+        pytest.approx(-0.6200608, abs=1e-6),
+        pytest.approx(0.0200608, abs=1e-6),
+    )
+    assert (combined["method"], combined["verdict"]) == ("inverse_variance", "no clear difference")
+    assert rows.loc["tenure_lt_6m", "verdict"] == "insufficient evidence"
