@@ -22,7 +22,19 @@ again, :data:`SLICE_WEEKS` weeks at a time. Two more header lines tune an increm
 once the next week is built). ``first_build: history`` is for facts: their first build holds the
 whole history loaded so far, later builds replace the window's weeks, and the model restricts
 its sources with ``{{ in_build_weeks('occurred_at') }}``, which is true on the first build.
-Everything runs in one transaction, so readers see the old marts or the new ones.
+
+An incremental model may instead be keyed, for rows that belong to an entity rather than a week
+(an opportunity's influencing assets follow its created and close dates, which change)::
+
+    -- unique_key: opportunity_id
+
+It defines ``{% macro restate() %}select opportunity_id from ...{% endmacro %}``: the keys
+whose rows a build rewrites (those with a source row loaded since the model's last build,
+``:last_built_at``, and those the window's rebuilt weeks touch). Their rows are deleted and the
+model's select inserted, which, when ``is_incremental``, keeps to the keys in the table named
+``{{ restated }}``. Built whole when the table is missing or no build of it is recorded.
+Every model's build is recorded in ``model_builds``. Everything runs in one transaction, so
+readers see the old marts or the new ones.
 """
 
 from __future__ import annotations
@@ -41,10 +53,12 @@ import jinja2
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from enablement_audit.warehouse import Warehouse, quote_identifier
+from enablement_audit.warehouse import Warehouse, quote_identifier, utcnow
 
 Materialization = Literal["view", "table", "incremental"]
-HEADER = re.compile(r"^--\s*(grain|materialized|lookback_weeks|first_build)\s*:\s*(.+?)\s*$", re.MULTILINE)
+HEADER = re.compile(
+    r"^--\s*(grain|materialized|lookback_weeks|first_build|unique_key)\s*:\s*(.+?)\s*$", re.MULTILINE
+)
 REF = re.compile(r"\{\{\s*ref\(\s*['\"](\w+)['\"]\s*\)\s*\}\}")
 
 
@@ -68,6 +82,7 @@ class Model:
     python: PythonBuild | None = None
     lookback_weeks: int = 0
     history_first: bool = False
+    unique_key: str | None = None
 
 
 PythonBuild = Callable[[Connection, str, Mapping[str, Any]], None]
@@ -113,8 +128,13 @@ def discover(root: Path | None = None) -> dict[str, Model]:
             raise ValueError(f"{path}: materialized must be view, table or incremental, not {materialized!r}")
         if name in models:
             raise ValueError(f"{path}: a model named {name} already exists at {models[name].path}")
-        if materialized != "incremental" and ("lookback_weeks" in header or "first_build" in header):
-            raise ValueError(f"{path}: lookback_weeks and first_build are for incremental models")
+        if materialized != "incremental" and header.keys() & {"lookback_weeks", "first_build", "unique_key"}:
+            raise ValueError(f"{path}: lookback_weeks, first_build and unique_key are for incremental models")
+        if "unique_key" in header and header.keys() & {"lookback_weeks", "first_build"}:
+            raise ValueError(f"{path}: a keyed model restates keys: no lookback_weeks or first_build")
+        macros = {macro.name for macro in _SQL_TEMPLATES.parse(text).find_all(jinja2.nodes.Macro)}
+        if "unique_key" in header and "restate" not in macros:
+            raise ValueError(f"{path}: a keyed model must define {{% macro restate() %}}")
         lookback = header.get("lookback_weeks", "0")
         if not lookback.isdigit():
             raise ValueError(f"{path}: lookback_weeks must be a whole number of weeks, not {lookback!r}")
@@ -131,6 +151,7 @@ def discover(root: Path | None = None) -> dict[str, Model]:
             depends_on=tuple(dict.fromkeys(REF.findall(text))),
             lookback_weeks=int(lookback),
             history_first=first_build == "history",
+            unique_key=quote_identifier(header["unique_key"]) if "unique_key" in header else None,
         )
     for model in python_models():
         if model.name in models:
@@ -153,23 +174,42 @@ def build_order(models: Mapping[str, Model]) -> list[str]:
 
 # SQL, not HTML: only quoted identifiers and the macros' SQL are rendered in, never a value
 # (values are bound parameters), so HTML escaping would only corrupt the SQL.
-_SQL_TEMPLATES = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
+_SQL_TEMPLATES = jinja2.Environment(
+    undefined=jinja2.StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True
+)
 
 
-def render(model: Model, schema: str, dialect: str, *, history: bool = False) -> str:
+def render(
+    model: Model, schema: str, dialect: str, *, history: bool = False, restated: str | None = None
+) -> str:
     """The model's SQL for ``dialect`` with ``ref``/``source`` resolved to qualified names;
-    ``history``: for every source row, not the build's weeks (``in_build_weeks`` is true)."""
+    ``history``: for every source row, not the build's weeks (``in_build_weeks`` is true);
+    ``restated``: the table of the keys a keyed model rewrites (``is_incremental`` is true)."""
+    return _SQL_TEMPLATES.from_string(model.template).render(_context(schema, dialect, history, restated))
 
+
+def render_restate(model: Model, schema: str, dialect: str) -> str:
+    """A keyed model's ``restate()`` query: the keys whose rows a build rewrites."""
+    module = _SQL_TEMPLATES.from_string(model.template).make_module(_context(schema, dialect))
+    return str(module.restate())
+
+
+def _context(schema: str, dialect: str, history: bool = False, restated: str | None = None) -> dict[str, Any]:
     def qualified(name: str) -> str:
         return f"{quote_identifier(schema)}.{quote_identifier(name)}"
 
     def in_build_weeks(expression: str) -> str:
         return "true" if history else in_weeks(expression)
 
-    template = _SQL_TEMPLATES.from_string(model.template)
-    return template.render(
-        ref=qualified, source=qualified, dialect=dialect, in_build_weeks=in_build_weeks, **MACROS
-    )
+    return {
+        "ref": qualified,
+        "source": qualified,
+        "dialect": dialect,
+        "in_build_weeks": in_build_weeks,
+        "is_incremental": restated is not None,
+        "restated": restated,
+        **MACROS,
+    }
 
 
 def local_date(expression: str) -> str:
@@ -263,9 +303,23 @@ def build(
         "week_hi": window.week_hi,
     }
     warehouse.ensure()
+    started = utcnow()
+    builds = warehouse.model_builds
     with warehouse.engine.begin() as conn:
+        latest = sa.select(builds.c.model, sa.func.max(builds.c.build_started_at)).group_by(builds.c.model)
+        last_built = dict(conn.execute(latest).tuples().all())
         for name in order:
-            _materialize(conn, warehouse.schema, models[name], bound)
+            model_params = {**bound, "last_built_at": last_built.get(name)}
+            _materialize(conn, warehouse.schema, models[name], model_params)
+            conn.execute(
+                builds.insert().values(
+                    model=name,
+                    week_lo=window.week_lo,
+                    week_hi=window.week_hi,
+                    build_started_at=started,
+                    finished_at=utcnow(),
+                )
+            )
             if after_model is not None:
                 after_model(name)
     return order
@@ -289,7 +343,10 @@ def _materialize(conn: Connection, schema: str, model: Model, params: Mapping[st
         _execute(conn, f"drop view if exists {target} cascade")
         _execute(conn, f"create view {target} as {select}")
         return
-    if model.materialized == "table":
+    if model.unique_key and params["last_built_at"] and sa.inspect(conn).has_table(model.name, schema=schema):
+        _restate(conn, schema, model, params)
+        return
+    if model.materialized == "table" or model.unique_key:
         _execute(conn, f"drop table if exists {target} cascade")
         _execute(conn, f"create table {target} as {select}", bound)
         return
@@ -311,6 +368,19 @@ def _materialize(conn: Connection, schema: str, model: Model, params: Mapping[st
             continue
         _execute(conn, f"delete from {target} where {in_window}", sliced)  # noqa: S608
         _execute(conn, f"insert into {target} select * from ({select}) as m where {in_window}", sliced)  # noqa: S608
+
+
+def _restate(conn: Connection, schema: str, model: Model, params: Mapping[str, Any]) -> None:
+    """A keyed model's incremental build: the rows of the keys ``restate()`` names are deleted and
+    built again (a key whose rows are gone, a reopened opportunity say, just loses them)."""
+    dialect = conn.dialect.name
+    target = f"{quote_identifier(schema)}.{model.name}"
+    key, restated = model.unique_key, quote_identifier(f"_ea_restated_{model.name}")
+    _execute(conn, f"drop table if exists {restated}")
+    _execute(conn, f"create temporary table {restated} as {render_restate(model, schema, dialect)}", params)
+    _execute(conn, f"delete from {target} where {key} in (select {key} from {restated})")  # noqa: S608
+    _execute(conn, f"insert into {target} {render(model, schema, dialect, restated=restated)}", params)
+    _execute(conn, f"drop table {restated}")
 
 
 SLICE_WEEKS = 8

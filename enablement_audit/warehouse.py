@@ -95,7 +95,7 @@ class Warehouse:
     """The engine and schema the pipeline writes to, with the tables it owns.
 
     Raw tables come from the source registry; system tables (``quarantine``, ``pipeline_runs``,
-    ``identity_match``) are declared here.
+    ``model_builds``, ``identity_match``) are declared here.
     """
 
     def __init__(self, engine: Engine, schema: str = "enablement") -> None:
@@ -127,6 +127,15 @@ class Warehouse:
             sa.Column("rows_duplicate", sa.BigInteger, nullable=False),
             sa.Column("message", sa.Text),
             sa.Column("started_at", sa.DateTime, nullable=False),
+            sa.Column("finished_at", sa.DateTime, nullable=False),
+        )
+        self.model_builds = sa.Table(
+            "model_builds",
+            self.metadata,
+            sa.Column("model", sa.Text, nullable=False),
+            sa.Column("week_lo", sa.Date, nullable=False),
+            sa.Column("week_hi", sa.Date, nullable=False),
+            sa.Column("build_started_at", sa.DateTime, nullable=False),
             sa.Column("finished_at", sa.DateTime, nullable=False),
         )
         self.cfg_seller_title = sa.Table(

@@ -10,7 +10,7 @@ import sys
 
 from sqlfluff.core import FluffConfig, Linter
 
-from enablement_audit.models import discover, render
+from enablement_audit.models import discover, render, render_restate
 
 
 def main() -> int:
@@ -20,12 +20,16 @@ def main() -> int:
     for model in discover().values():
         if model.python is not None:
             continue
-        sql = render(model, "enablement", "postgres") + "\n"
-        result = linter.lint_string(sql, fname=str(model.path))
-        for violation in result.get_violations():
-            failures += 1
-            where = f"{model.path}:{violation.line_no}:{violation.line_pos}"
-            print(f"{where}: {violation.rule_code()} {violation.desc()}")
+        renderings = {"": render(model, "enablement", "postgres")}
+        if model.unique_key:  # a keyed model's incremental select and the keys it restates
+            renderings[" (incremental)"] = render(model, "enablement", "postgres", restated="restated_key")
+            renderings[" (restate)"] = render_restate(model, "enablement", "postgres")
+        for label, sql in renderings.items():
+            result = linter.lint_string(sql.strip() + "\n", fname=str(model.path))
+            for violation in result.get_violations():
+                failures += 1
+                where = f"{model.path}{label}:{violation.line_no}:{violation.line_pos}"
+                print(f"{where}: {violation.rule_code()} {violation.desc()}")
     print(f"sqlfluff: {failures} problem(s) in {len(discover())} models")
     return 1 if failures else 0
 

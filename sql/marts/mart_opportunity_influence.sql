@@ -16,8 +16,9 @@ influence as (
 influence_count as (
     select
         opportunity_id,
-        count(distinct case when is_strict then asset_id end) as influencing_assets_strict,
-        count(distinct case when is_exposure then asset_id end) as influencing_assets_exposure
+        -- one influence row per opportunity and asset: a count, not a distinct count
+        sum(case when is_strict then 1 else 0 end) as influencing_assets_strict,
+        sum(case when is_exposure then 1 else 0 end) as influencing_assets_exposure
     from influence
     group by opportunity_id
 ),

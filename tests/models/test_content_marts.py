@@ -369,6 +369,102 @@ def test_strict_versus_exposure_influence(any_warehouse, tmp_path):
     ]
 
 
+RESTATED_HEADER = "Id,OwnerId,StageName,Amount,CloseDate,CreatedDate,IsClosed,IsWon,SystemModstamp\n"
+
+
+def influence_pairs(warehouse) -> list[tuple]:
+    return fetch(
+        warehouse,
+        "select opportunity_id, asset_id, is_strict, is_exposure "
+        f"from {warehouse.schema}.int_opportunity_influence order by opportunity_id, asset_id",
+    )
+
+
+def test_influence_is_restated_by_opportunity_night_by_night(any_warehouse, tmp_path):
+    """Night 1 builds 2026-01-05..03-08 whole; night 2 builds the week of 03-09 alone and restates
+    only the opportunities loaded since night 1, open in that week, or named by a share in it."""
+    load_people(any_warehouse, tmp_path)
+    modstamp = "2026-03-08T00:00:00Z"
+    load_text(
+        any_warehouse,
+        tmp_path,
+        "opportunities",
+        "Opportunity-1.csv",
+        RESTATED_HEADER
+        + f"O1,005A,Closed Won,100,2026-03-06,2026-02-02T10:00:00Z,true,true,{modstamp}\n"
+        + f"O4,005A,Closed Lost,100,2026-01-30,2026-01-05T10:00:00Z,true,false,{modstamp}\n"
+        + f"O5,005A,Closed Won,100,2026-02-20,2026-02-02T10:00:00Z,true,true,{modstamp}\n"
+        + f"O7,005A,Closed Won,100,2026-03-13,2026-03-02T10:00:00Z,true,true,{modstamp}\n"
+        + f"O9,005A,Closed Won,100,2026-01-20,2026-01-06T10:00:00Z,true,true,{modstamp}\n",
+    )
+    load_activity(
+        any_warehouse,
+        tmp_path,
+        "j1,2026-01-10T10:00:00Z,ann@example.com,a1,share,,\n"  # inside O4 (01-05..01-30), O9
+        "j2,2026-02-10T10:00:00Z,ann@example.com,a2,customer_view,,\n"  # inside O1 and O5
+        "j3,2026-03-03T10:00:00Z,ann@example.com,a3,present,,O1\n",  # strict and inside O1; inside O7
+        name="activity-1.csv",
+    )
+    build(any_warehouse, date(2026, 1, 5), date(2026, 3, 9), select=["int_opportunity_influence"])
+    assert influence_pairs(any_warehouse) == [
+        ("O1", "a2", False, True),
+        ("O1", "a3", True, True),
+        ("O4", "a1", False, True),
+        ("O5", "a2", False, True),
+        ("O7", "a3", False, True),
+        ("O9", "a1", False, True),
+    ]
+    # O9 is neither loaded again nor open in night 2's week: its rows are kept as they are (a
+    # row put in by hand survives), where a whole rebuild would drop the made-up one.
+    any_warehouse.engine.dispose()
+    with any_warehouse.engine.begin() as conn:
+        conn.exec_driver_sql(
+            f"insert into {any_warehouse.schema}.int_opportunity_influence values ('O9', '005A', 'kept', false, true)"
+        )
+
+    later = "2026-03-12T00:00:00Z"
+    load_text(
+        any_warehouse,
+        tmp_path,
+        "opportunities",
+        "Opportunity-2.csv",
+        RESTATED_HEADER
+        # O4's close is backdated to 01-08, before j1 on 01-10: it loses a1
+        + f"O4,005A,Closed Lost,100,2026-01-08,2026-01-05T10:00:00Z,true,false,{later}\n"
+        # O5 is reopened: an open deal has no influence rows
+        + f"O5,005A,Negotiation,100,2026-04-30,2026-02-02T10:00:00Z,false,false,{later}\n"
+        # O6 is new, open 03-09..03-12
+        + f"O6,005A,Closed Won,100,2026-03-12,2026-03-09T10:00:00Z,true,true,{later}\n",
+    )
+    load_activity(
+        any_warehouse,
+        tmp_path,
+        "j4,2026-03-10T10:00:00Z,ann@example.com,a4,share,,\n"  # inside O6
+        "j5,2026-03-11T10:00:00Z,ann@example.com,a5,share,,O1\n",  # strict for O1, after its close
+        name="activity-2.csv",
+    )
+    build(any_warehouse, date(2026, 3, 9), date(2026, 3, 16), select=["int_opportunity_influence"])
+    assert influence_pairs(any_warehouse) == [
+        ("O1", "a2", False, True),
+        ("O1", "a3", True, True),
+        ("O1", "a5", True, False),
+        ("O6", "a4", False, True),
+        ("O6", "a5", False, True),  # j5 also falls inside O6
+        # O7 (03-02..03-13, not loaded again) is open in the new week: it gains j4 and j5
+        ("O7", "a3", False, True),
+        ("O7", "a4", False, True),
+        ("O7", "a5", False, True),
+        ("O9", "a1", False, True),
+        ("O9", "kept", False, True),
+    ]
+    builds = fetch(
+        any_warehouse,
+        f"select week_lo, week_hi from {any_warehouse.schema}.model_builds "
+        "where model = 'int_opportunity_influence' order by build_started_at",
+    )
+    assert builds == [(date(2026, 1, 5), date(2026, 3, 9)), (date(2026, 3, 9), date(2026, 3, 16))]
+
+
 # Governance as of W (the build window's last week, ending 2026-03-08); trailing 90 days are
 # 2025-12-09..2026-03-08. The build starts 2025-12-01 so seller status covers that history.
 GOVERNANCE_CATALOG = (

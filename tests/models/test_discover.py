@@ -26,7 +26,15 @@ def test_incremental_header_lines_are_read(tmp_path, monkeypatch):
     assert (model.materialized, model.lookback_weeks, model.history_first) == ("incremental", 2, True)
     write_model(tmp_path, "-- grain: one row per week\n-- materialized: incremental")
     model = models.discover(tmp_path)["mart_x"]
-    assert (model.lookback_weeks, model.history_first) == (0, False)
+    assert (model.lookback_weeks, model.history_first, model.unique_key) == (0, False, None)
+    write_model(
+        tmp_path,
+        "-- grain: one row per deal\n-- materialized: incremental\n-- unique_key: deal_id\n"
+        "{% macro restate() %}select 'd1' as deal_id where :week_lo is not null{% endmacro %}",
+    )
+    model = models.discover(tmp_path)["mart_x"]
+    assert model.unique_key == "deal_id"
+    assert models.render_restate(model, "s", "duckdb") == "select 'd1' as deal_id where :week_lo is not null"
 
 
 @pytest.mark.parametrize(
@@ -45,6 +53,16 @@ def test_incremental_header_lines_are_read(tmp_path, monkeypatch):
         (
             "-- grain: g\n-- materialized: incremental\n-- first_build: all",
             "first_build must be window or history, not 'all'",
+        ),
+        ("-- grain: g\n-- materialized: table\n-- unique_key: id", "are for incremental models"),
+        (
+            "-- grain: g\n-- materialized: incremental\n-- unique_key: id",
+            r"must define \{% macro restate\(\) %\}",
+        ),
+        (
+            "-- grain: g\n-- materialized: incremental\n-- unique_key: id\n-- lookback_weeks: 1\n"
+            "{% macro restate() %}select 1 as id{% endmacro %}",
+            "a keyed model restates keys: no lookback_weeks or first_build",
         ),
     ],
 )

@@ -44,7 +44,7 @@ METADATA_COLUMNS = frozenset(
     }
 )
 # Logs: every run appends its own rows, so these are checked by counts instead.
-LOG_TABLES = frozenset({"pipeline_runs", "dq_results"})
+LOG_TABLES = frozenset({"pipeline_runs", "dq_results", "model_builds"})
 
 PROJECT = Path(__file__).resolve().parents[2]
 

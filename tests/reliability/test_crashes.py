@@ -64,6 +64,11 @@ def run_ids(url: str) -> set[str]:
         return {r[0] for r in fetch(wh, f"select distinct run_id from {wh.schema}.pipeline_runs")}
 
 
+def model_builds(url: str) -> int:
+    with opened(url) as wh:
+        return fetch(wh, f"select count(*) from {wh.schema}.model_builds")[0][0]
+
+
 def loaded_sources(url: str, run_id: str) -> set[str]:
     with opened(url) as wh:
         rows = fetch(wh, f"select distinct source from {wh.schema}.pipeline_runs where run_id = :r", r=run_id)
@@ -133,9 +138,11 @@ def test_killed_runs_rerun_to_the_state_of_an_uninterrupted_run(
 
     # 4. In the middle of the build (mart_rep_week is built, later models are not): the build is
     # one transaction, so every model is still yesterday's.
+    builds = model_builds(url)
     cli(*run, kill_at="build:mart_rep_week")
     known |= run_ids(url)
     assert differences(part(state(url), raw=False), part(before, raw=False)) == []
+    assert model_builds(url) == builds  # nor is the half build recorded
 
     # 5. Between the build and the mart checks: the models are those of an uninterrupted run.
     cli(*run, kill_at="after_build")

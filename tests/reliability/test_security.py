@@ -162,9 +162,18 @@ NAME_CALL = re.compile(r"^(?:ref|source)\('\w+'\)$")
 MACRO_CALL = re.compile(r"^(?:local_date|week_of|in_build_weeks)\((.*)\)$")
 
 
+# A keyed model's statements: the keys it restates, and its select kept to them (``restated``
+# names the build's own temporary table of those keys).
+KEYED_MODEL = frozenset(
+    {"{% macro restate() %}", "{% endmacro %}", "{% if is_incremental %}", "{% endif %}", "{{ restated }}"}
+)
+
+
 def allowed_jinja(expression: str) -> bool:
-    """``{{ ref('m') }}``, ``{{ source('t') }}``, ``{{ build_weeks() }}``, or the column macros
-    around a quoted column name, nested at will."""
+    """``{{ ref('m') }}``, ``{{ source('t') }}``, ``{{ build_weeks() }}``, the column macros
+    around a quoted column name, nested at will, or a keyed model's fixed statements."""
+    if expression in KEYED_MODEL:
+        return True
     match = re.fullmatch(r"\{\{\s*(.*?)\s*\}\}", expression, re.S)
     if not match:
         return False
@@ -184,6 +193,8 @@ def test_the_sql_check_allows_only_names():
     assert not allowed_jinja("{{ start_date }}")
     assert not allowed_jinja("{{ local_date(user_text) }}")
     assert not allowed_jinja("{{ ref(name) }}")
+    assert allowed_jinja("{% if is_incremental %}") and allowed_jinja("{{ restated }}")
+    assert not allowed_jinja("{% if week_lo %}") and not allowed_jinja("{{ restated ~ key }}")
 
 
 def test_sql_models_take_values_only_as_bound_parameters():
