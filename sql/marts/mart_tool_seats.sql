@@ -61,33 +61,52 @@ seat_count as (
     group by tool, week_start
 ),
 
+-- Each seller's sign-in weeks to a tool near the built weeks, and the first week they ever
+-- signed in (was the seller active before the week before W?): one row per seller, tool and
+-- week, not their whole history.
 rep_tool_week as (
     select distinct
         tool,
         rep_id,
         week_start
     from signin
+    where rep_id is not null and week_start >= cast(:week_lo as date) - 7 and week_start < :week_hi
+),
+
+rep_tool_first as (
+    select
+        tool,
+        rep_id,
+        min(week_start) as first_week_start
+    from signin
     where rep_id is not null
+    group by tool, rep_id
 ),
 
 seller_history as (
-    -- each seller of W with the weeks up to W in which they signed in to the tool
     select
         tool_week.tool,
         tool_week.week_start,
         rep_week_status.rep_id,
-        max(case when rep_tool_week.week_start = tool_week.week_start then 1 else 0 end) as is_active,
-        max(case when rep_tool_week.week_start = tool_week.week_start - 7 then 1 else 0 end) as was_active_last_week,
-        max(case when rep_tool_week.week_start < tool_week.week_start - 7 then 1 else 0 end) as was_active_earlier
+        case when this_week.rep_id is not null then 1 else 0 end as is_active,
+        case when last_week.rep_id is not null then 1 else 0 end as was_active_last_week,
+        case when rep_tool_first.first_week_start < tool_week.week_start - 7 then 1 else 0 end
+            as was_active_earlier
     from tool_week
     inner join rep_week_status
         on rep_week_status.week_start = tool_week.week_start and rep_week_status.is_seller
-    left join rep_tool_week
+    left join rep_tool_week as this_week
         on
-            rep_tool_week.tool = tool_week.tool
-            and rep_tool_week.rep_id = rep_week_status.rep_id
-            and rep_tool_week.week_start <= tool_week.week_start
-    group by tool_week.tool, tool_week.week_start, rep_week_status.rep_id
+            this_week.tool = tool_week.tool
+            and this_week.rep_id = rep_week_status.rep_id
+            and this_week.week_start = tool_week.week_start
+    left join rep_tool_week as last_week
+        on
+            last_week.tool = tool_week.tool
+            and last_week.rep_id = rep_week_status.rep_id
+            and last_week.week_start = tool_week.week_start - 7
+    left join rep_tool_first
+        on rep_tool_first.tool = tool_week.tool and rep_tool_first.rep_id = rep_week_status.rep_id
 ),
 
 transition as (
