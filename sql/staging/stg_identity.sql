@@ -10,7 +10,13 @@ rep as (
 ),
 
 identity_map as (
-    select * from {{ source('raw_identity_map') }}
+    select
+        source,
+        external_id,
+        -- logins and e-mails are lower-cased by the readers; a map may spell them otherwise
+        lower(trim(external_id)) as normalized_id,
+        email
+    from {{ source('raw_identity_map') }}
 ),
 
 observed as (
@@ -79,24 +85,41 @@ observed as (
     from {{ source('raw_crm_quota') }}
 ),
 
+-- Two equality joins (an "or" in one join condition would compare every pair): the map rows
+-- naming the identity as it is spelled, and for logins and e-mails those naming it otherwise.
+map_match as (
+    select
+        observed.source,
+        observed.id_kind,
+        observed.external_id,
+        identity_map.email
+    from observed
+    inner join identity_map
+        on identity_map.source = observed.source and identity_map.external_id = observed.external_id
+    union all
+    select
+        observed.source,
+        observed.id_kind,
+        observed.external_id,
+        identity_map.email
+    from observed
+    inner join identity_map
+        on identity_map.source = observed.source and identity_map.normalized_id = observed.external_id
+    where observed.id_kind in ('login', 'email') and identity_map.external_id != observed.external_id
+),
+
 mapped as (
     select
         observed.source,
         observed.id_kind,
         observed.external_id,
-        identity_map.email as mapped_email
+        map_match.email as mapped_email
     from observed
-    left join identity_map
+    left join map_match
         on
-            identity_map.source = observed.source
-            and (
-                identity_map.external_id = observed.external_id
-                -- logins and e-mails are lower-cased by the readers; a map may spell them otherwise
-                or (
-                    observed.id_kind in ('login', 'email')
-                    and lower(trim(identity_map.external_id)) = observed.external_id
-                )
-            )
+            map_match.source = observed.source
+            and map_match.id_kind = observed.id_kind
+            and map_match.external_id = observed.external_id
 ),
 
 resolved as (
