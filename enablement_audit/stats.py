@@ -2,7 +2,7 @@
 non-adopters with 95% intervals, their combination across tenure strata, and the verdict text.
 
 Pure functions, no database code. Every difference is ``a - b`` (adopters minus non-adopters).
-Proportions use the Wald interval; means use Welch's t interval (the t quantile from
+Proportions use the Wald interval; means use Welch's t interval (the quantiles from
 scipy.special); stratum estimates are combined by inverse-variance weighting (fixed effect) with
 a normal interval.
 
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import special, stats
+from scipy import special
 
 CONFIDENCE = 0.95
 INSUFFICIENT = "insufficient evidence"
@@ -81,7 +81,7 @@ class Estimates:
 
 @functools.cache
 def _z(confidence: float) -> float:
-    return float(stats.norm.ppf(0.5 + confidence / 2))
+    return float(special.ndtri(0.5 + confidence / 2))  # the normal quantile, without scipy.stats
 
 
 def _estimates(
