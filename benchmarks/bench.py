@@ -69,6 +69,8 @@ def shown_path(path: Path) -> str:
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
+PROGRESS = re.compile(r"^\s*(?:[\d.]+ s\s+)?")
+"""What comes before a progress line's text: its indent and the seconds since the CLI started."""
 RESULTS_JSON = HERE / "results.json"
 RESULTS_MD = HERE / "RESULTS.md"
 NOTES_MARKER = "<!-- notes: everything below this line is kept when the table is rewritten -->"
@@ -96,8 +98,9 @@ class Measured:
     load_after: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
     def mark(self, prefix: str) -> float | None:
-        """Seconds from process start to the first stderr line starting with ``prefix``."""
-        return next((t for t, line in self.stderr_lines if line.strip().startswith(prefix)), None)
+        """Seconds from process start to the first stderr progress line starting with ``prefix``
+        (after the seconds the CLI puts in front of it)."""
+        return next((t for t, line in self.stderr_lines if PROGRESS.sub("", line).startswith(prefix)), None)
 
 
 def measure(
