@@ -187,9 +187,10 @@ class Cohorts:
 
     def count(self, outcome: str, stratum: str) -> tuple[np.ndarray, np.ndarray]:
         key = (outcome, stratum, "n")
-        return np.rint(self.adopter_sums[key]).astype(np.int64), np.rint(self.other_sums[key]).astype(
-            np.int64
+        adopters, others = (
+            np.rint(sums[key]).astype(np.int64) for sums in (self.adopter_sums, self.other_sums)
         )
+        return adopters, others
 
     def value(self, outcome: str, stratum: str) -> tuple[np.ndarray, np.ndarray]:
         """The crude cohort values: pooled won / closed deals, or the mean of the rep values."""
@@ -231,9 +232,8 @@ class Cohorts:
         tolerance = 1e-9 * float(np.square(values[counted]).sum())
         for item in np.flatnonzero(needed & ((m2_a <= tolerance) | (m2_b <= tolerance))):
             is_adopter = np.zeros(len(counted), dtype=bool)
-            is_adopter[self.adopters.indices[self.adopters.indptr[item] : self.adopters.indptr[item + 1]]] = (
-                True
-            )
+            first, last = self.adopters.indptr[item], self.adopters.indptr[item + 1]
+            is_adopter[self.adopters.indices[first:last]] = True
             m2_a[item] = stats.moments(values[counted & is_adopter])[2]
             m2_b[item] = stats.moments(values[counted & ~is_adopter])[2]
 
