@@ -292,7 +292,7 @@ def _compare(
         "caveat": stats.CAVEAT,
     }
     columns: dict[str, list[Any]] = {}
-    for name in ImpactRow.__dataclass_fields__:
+    for name in (f.name for f in fields(ImpactRow)):
         if name in fixed:
             columns[name] = [fixed[name]] * (n_items * len(parts))
         elif name in per_item:

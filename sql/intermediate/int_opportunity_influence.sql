@@ -62,7 +62,9 @@ activity as (
         activity.asset_id,
         activity.opportunity_id,
         activity.action,
-        activity.activity_date
+        activity.activity_date,
+        activity.activity_date >= rep_span.span_start
+        and activity.activity_date <= rep_span.span_end as is_in_span
     from {{ ref('fct_content_activity') }} as activity
     inner join rep_span on rep_span.rep_id = activity.rep_id
     where activity.is_customer_facing
@@ -71,15 +73,11 @@ activity as (
 -- The exposure join pairs each closed opportunity with its owner's customer-facing days.
 activity_day as (
     select distinct
-        activity.rep_id,
-        activity.asset_id,
-        activity.activity_date
+        rep_id,
+        asset_id,
+        activity_date
     from activity
-    inner join rep_span
-        on
-            rep_span.rep_id = activity.rep_id
-            and activity.activity_date >= rep_span.span_start
-            and activity.activity_date <= rep_span.span_end
+    where is_in_span
 ),
 
 strict_use as (
