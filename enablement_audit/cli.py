@@ -74,15 +74,18 @@ def main(ctx: click.Context) -> None:
 @click.argument("path")
 @click.option("--mapping", "mapping_file", metavar="FILE", help="Column-mapping YAML for a vendor export.")
 @click.option("--json", "as_json", is_flag=True, help="End with one JSON line of counts.")
+@click.option("--reread", is_flag=True, help="Read files again even if unchanged since their last load.")
 @warehouse_option
 @click.pass_context
-def load(ctx: click.Context, source: str, path: str, mapping_file: str | None, as_json: bool) -> None:
+def load(
+    ctx: click.Context, source: str, path: str, mapping_file: str | None, as_json: bool, reread: bool
+) -> None:
     """Load one file or folder of one SOURCE into its raw table."""
     from enablement_audit.load import get_source, load_path
 
     try:
         get_source(source)
-        result = load_path(_warehouse(ctx), source, path, mapping_file=mapping_file)
+        result = load_path(_warehouse(ctx), source, path, mapping_file=mapping_file, reread=reread)
     except (SourceFileError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:
@@ -91,7 +94,7 @@ def load(ctx: click.Context, source: str, path: str, mapping_file: str | None, a
         s = result.summary()
         click.echo(
             f"{source}: read {s['read']}, loaded {s['loaded']}, quarantined {s['quarantined']}, "
-            f"duplicates {s['duplicates']}"
+            f"duplicates {s['duplicates']}{_unchanged(result)}"
         )
 
 
@@ -114,7 +117,8 @@ def run(ctx: click.Context, start: Any, end: Any, landing: str | None) -> None:
         raise click.ClickException(str(exc)) from exc
     for source, result in summary.loads.items():
         s = result.summary()
-        failed = f", {result.failed_files} file(s) unreadable" if result.failed_files else ""
+        failed = _unchanged(result)
+        failed += f", {result.failed_files} file(s) unreadable" if result.failed_files else ""
         late = summary.late.get(source)
         if late and late.events:
             failed += (
@@ -131,6 +135,12 @@ def run(ctx: click.Context, start: Any, end: Any, landing: str | None) -> None:
         raise click.ClickException(
             f"{len(summary.blocking)} blocking data-quality check(s) failed: do not publish this week"
         )
+
+
+def _unchanged(result: Any) -> str:
+    if not result.unchanged_files:
+        return ""
+    return f" ({result.unchanged_files} unchanged file(s) not read again)"
 
 
 def _report_checks(results: list[Any]) -> None:

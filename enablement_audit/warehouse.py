@@ -128,6 +128,7 @@ class Warehouse:
             sa.Column("message", sa.Text),
             sa.Column("started_at", sa.DateTime, nullable=False),
             sa.Column("finished_at", sa.DateTime, nullable=False),
+            sa.Column("file_sha256", sa.Text),
         )
         self.model_builds = sa.Table(
             "model_builds",
@@ -186,10 +187,32 @@ class Warehouse:
         with self.engine.begin() as conn:
             conn.execute(sa.schema.CreateSchema(self.schema, if_not_exists=True))
             self.metadata.create_all(conn)
+            _add_missing_columns(conn, self.pipeline_runs)
         self._created = True
 
     def table_names(self) -> list[str]:
         return sorted(sa.inspect(self.engine).get_table_names(schema=self.schema))
+
+
+def _add_missing_columns(conn: Connection, table: sa.Table) -> None:
+    """Add the (nullable) columns declared since a warehouse's table was created. (Read from
+    ``information_schema``: duckdb_engine's inspector asks for PostgreSQL catalogs DuckDB lacks.)"""
+    present = {
+        name
+        for (name,) in run_sql(
+            conn,
+            "select column_name from information_schema.columns "
+            "where table_schema = :schema and table_name = :table",
+            {"schema": table.schema, "table": table.name},
+        )
+    }
+    for column in table.columns:
+        if column.name not in present:
+            column_type = column.type.compile(dialect=conn.dialect)
+            run_sql(
+                conn,
+                f"alter table {qualified_name(table)} add column {quote_identifier(column.name)} {column_type}",
+            )
 
 
 def insert_rows(

@@ -193,7 +193,8 @@ class NativeJson:
     """A JSON Lines source on the fast path. For ``paths``, ``ty[i]`` is the ``json_type`` of
     the i-th path (NULL when missing), ``tx[i]`` its text (a string's value; an object's or
     list's JSON) and ``tt[i]`` a scalar's text trimmed as the Python readers trim it. ``lets`` are
-    further named columns over those, computed once; ``columns`` gives each raw column's SQL
+    further named columns over those, computed once each, in order (one may use those before
+    it); ``columns`` gives each raw column's SQL
     and ``clean`` the predicate under which those values are the Python reader's (both only
     evaluated on lines that are valid JSON objects). ``row(line, raw_text, value)`` is the
     reader's per-record code (one row, or a list of them). With ``typed``, ``columns`` are the
@@ -212,16 +213,15 @@ def json_is(index: int, *types: str) -> str:
     return f"coalesce(ty[{index}] in {sql_list(('NULL', *types))}, true)"
 
 
-def distinct_keys(json_sql: str) -> str:
-    """The JSON object ``json_sql`` names no key twice (DuckDB reads the first of two, Python
-    the last: such a line is left to Python)."""
-    return f"len(json_keys({json_sql})) = len(list_distinct(json_keys({json_sql})))"
-
-
-def keys_once(objects: Iterable[int]) -> str:
-    """No key twice in the line, nor in the object at any of the ``objects``-th paths."""
-    nested = (f"case when ty[{i}] = 'OBJECT' then {distinct_keys(f'tx[{i}]')} else true end" for i in objects)
-    return " and ".join([distinct_keys("doc"), *nested])
+def keys_once(objects: Iterable[str]) -> str:
+    """No key twice in the line, nor in the object at any of the ``objects`` paths (DuckDB reads
+    the first of two, Python the last: such a line is left to Python). One reading of the line
+    lists every object's keys."""
+    paths = "[" + ", ".join(literal(p) for p in ("$", *objects)) + "]"
+    return (
+        f"list_bool_and(list_transform(json_keys(doc, {paths}), "
+        "lambda k: coalesce(len(k) = list_unique(k), true)))"
+    )
 
 
 def json_fields(typed: NativeCsv, row: Callable[[int, str, Any], Parsed | Reject]) -> NativeJson:
@@ -524,7 +524,12 @@ def _json_query(native: NativeJson) -> str:
         f"and not regexp_matches(doc, '{_UNSTORABLE_ESCAPE}') and {depth}"
     )
     paths = "[" + ", ".join(literal(p) for p in native.paths) + "]"
-    lets = "".join(f", case when shaped then {sql} end as {ident(name)}" for name, sql in native.lets.items())
+    lets = "".join(
+        f", let{i} as (select *, case when shaped then {sql} end as {ident(name)} from "
+        f"{f'let{i - 1}' if i else 'named'})"
+        for i, (name, sql) in enumerate(native.lets.items())
+    )
+    named = f"let{len(native.lets) - 1}" if native.lets else "named"
     columns = ", ".join(
         f"case when shaped then {sql} end as {ident(name)}" for name, sql in native.columns.items()
     )
@@ -537,8 +542,8 @@ def _json_query(native: NativeJson) -> str:
         "parts as (select *, "
         f"case when shaped then json_type(doc, {paths}) end as ty, "
         f"case when shaped then json_extract_string(doc, {paths}) end as tx from docs), "
-        f"named as (select *, {_TRIMMED_SCALARS} as tt{lets} from parts), "
-        f"texts as (select file_seq, line, doc, whole, {clean} as json_clean, {columns} from named)"
+        f"named as (select *, {_TRIMMED_SCALARS} as tt from parts){lets}, "
+        f"texts as (select file_seq, line, doc, whole, {clean} as json_clean, {columns} from {named})"
     )
     if native.typed is None:
         names = ", ".join(ident(n) for n in native.columns)

@@ -206,6 +206,8 @@ def _native() -> native.NativeJson:
             f"lambda t: json_type(t) = 'OBJECT' "
             f"and t ->> 'type' = {native.literal(APP_INSTANCE)})[1] end"
         ),
+        "app_types": f"json_type(app, {app_paths})",
+        "app_texts": f"list_transform(json_extract_string(app, {app_paths}), lambda v: {native.trimmed('v')})",
         "targets_are_objects": (
             f"case when {is_list} then coalesce(list_bool_and(list_transform(json_type({target}, '$[*]'), "
             "lambda t: t = 'OBJECT')), true) else true end"
@@ -220,22 +222,21 @@ def _native() -> native.NativeJson:
         "actor_display_name": text("$.actor.displayName"),
         "actor_type": text("$.actor.type"),
         "client_ip": text("$.client.ipAddress"),
-        "app_instance_id": native.trimmed(f"json_extract_string(app, {app_paths})[1]"),
-        "app_display_name": native.trimmed(f"json_extract_string(app, {app_paths})[2]"),
+        "app_instance_id": "app_texts[1]",
+        "app_display_name": "app_texts[2]",
     }
     ascii_only = r"regexp_full_match(coalesce({}, ''), '[\x00-\x7f]*')"
     sso = native.literal(SSO_EVENT_TYPE)
     result, alternate, event_type = text("$.outcome.result"), text("$.actor.alternateId"), text("$.eventType")
     clean = [
-        native.keys_once(at[p] for p in ("$.outcome", "$.actor", "$.client")),
+        native.keys_once(("$.outcome", "$.actor", "$.client")),
         f"ty[1] = 'VARCHAR' and {text('$.uuid')} is not null",
         f"ty[2] = 'VARCHAR' and {published_clean}",
         f"ty[3] = 'VARCHAR' and {event_type} is not null",
         *(native.json_is(at[p], "OBJECT") for p in ("$.outcome", "$.actor", "$.client")),
         f"({native.json_is(at['$.target'])} or (ty[{at['$.target']}] = 'ARRAY' and targets_are_objects))",
         *(native.json_is(i, "VARCHAR") for i in range(at["$.outcome.result"], len(_PATHS) + 1)),
-        f"coalesce(list_bool_and(list_transform(json_type(app, {app_paths}), "
-        "lambda t: coalesce(t in ('VARCHAR', 'NULL'), true))), true)",
+        "coalesce(list_bool_and(list_transform(app_types, lambda t: coalesce(t in ('VARCHAR', 'NULL'), true))), true)",
         ascii_only.format(f"tx[{at['$.outcome.result']}]"),
         ascii_only.format(f"tx[{at['$.actor.alternateId']}]"),
         f"({event_type} <> {sso} or (ty[{at['$.actor']}] = 'OBJECT' and {alternate} is not null "

@@ -475,7 +475,7 @@ def _native() -> native.NativeJson:
         "$.context",
     )
     clean = [
-        native.keys_once(at[o] for o in objects),
+        native.keys_once(objects),
         f"{ty('$.statements')} is null",
         f"{ty('$.id')} = 'VARCHAR' and regexp_full_match(lower(tt[1]), '{_UUID_SQL}')",
         f"({ty('$.timestamp')} = 'VARCHAR' or {ty('$.stored')} = 'VARCHAR')",
