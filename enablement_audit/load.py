@@ -69,7 +69,8 @@ class LoadResult:
     unchanged_files: int = 0
 
     def add(self, other: LoadResult) -> None:
-        for name in ("read", "loaded", "quarantined", "duplicates", "files", "failed_files", "unchanged_files"):
+        counts = ("read", "loaded", "quarantined", "duplicates", "files", "failed_files", "unchanged_files")
+        for name in counts:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def summary(self) -> dict[str, Any]:

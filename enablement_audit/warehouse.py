@@ -208,11 +208,8 @@ def _add_missing_columns(conn: Connection, table: sa.Table) -> None:
     }
     for column in table.columns:
         if column.name not in present:
-            column_type = column.type.compile(dialect=conn.dialect)
-            run_sql(
-                conn,
-                f"alter table {qualified_name(table)} add column {quote_identifier(column.name)} {column_type}",
-            )
+            added = f"{quote_identifier(column.name)} {column.type.compile(dialect=conn.dialect)}"
+            run_sql(conn, f"alter table {qualified_name(table)} add column {added}")
 
 
 def insert_rows(

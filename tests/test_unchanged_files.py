@@ -100,9 +100,13 @@ def test_another_mapping_reads_the_file_again(warehouse, tmp_path):
     mapping = write(tmp_path / "highspot.yaml", highspot)
     load_path(warehouse, "content_activity", str(export), run_id="run-1", mapping_file=str(mapping))
     mapping.write_text("# the same mapping, commented\n" + highspot)
-    unchanged = load_path(warehouse, "content_activity", str(export), run_id="run-2", mapping_file=str(mapping))
+    unchanged = load_path(
+        warehouse, "content_activity", str(export), run_id="run-2", mapping_file=str(mapping)
+    )
     mapping.write_text(highspot.replace("    Viewed: view\n", "    Viewed: view\n    Liked: view\n"))
-    remapped = load_path(warehouse, "content_activity", str(export), run_id="run-3", mapping_file=str(mapping))
+    remapped = load_path(
+        warehouse, "content_activity", str(export), run_id="run-3", mapping_file=str(mapping)
+    )
 
     # 7 events: 6 load and E13 (Liked, not mapped) is quarantined. A comment changes nothing;
     # once Liked maps to view, E13 loads and the other 6 are duplicates.
@@ -120,7 +124,10 @@ def test_a_failed_file_is_tried_again(warehouse, tmp_path):
         with pytest.raises(SourceFileError, match="expected a JSON array or JSON Lines"):
             load_path(warehouse, "okta", str(path), run_id=run_id)
 
-    assert [r[:2] + r[7:] for r in runs(warehouse, path)] == [("run-1", "failed", None), ("run-2", "failed", None)]
+    assert [r[:2] + r[7:] for r in runs(warehouse, path)] == [
+        ("run-1", "failed", None),
+        ("run-2", "failed", None),
+    ]
 
 
 def test_a_warehouse_from_before_fingerprints_gains_the_column_and_reads_once(tmp_path, okta_file):

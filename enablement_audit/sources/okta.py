@@ -207,7 +207,9 @@ def _native() -> native.NativeJson:
             f"and t ->> 'type' = {native.literal(APP_INSTANCE)})[1] end"
         ),
         "app_types": f"json_type(app, {app_paths})",
-        "app_texts": f"list_transform(json_extract_string(app, {app_paths}), lambda v: {native.trimmed('v')})",
+        "app_texts": (
+            f"list_transform(json_extract_string(app, {app_paths}), lambda v: {native.trimmed('v')})"
+        ),
         "targets_are_objects": (
             f"case when {is_list} then coalesce(list_bool_and(list_transform(json_type({target}, '$[*]'), "
             "lambda t: t = 'OBJECT')), true) else true end"
@@ -236,7 +238,8 @@ def _native() -> native.NativeJson:
         *(native.json_is(at[p], "OBJECT") for p in ("$.outcome", "$.actor", "$.client")),
         f"({native.json_is(at['$.target'])} or (ty[{at['$.target']}] = 'ARRAY' and targets_are_objects))",
         *(native.json_is(i, "VARCHAR") for i in range(at["$.outcome.result"], len(_PATHS) + 1)),
-        "coalesce(list_bool_and(list_transform(app_types, lambda t: coalesce(t in ('VARCHAR', 'NULL'), true))), true)",
+        "coalesce(list_bool_and(list_transform(app_types, "
+        "lambda t: coalesce(t in ('VARCHAR', 'NULL'), true))), true)",
         ascii_only.format(f"tx[{at['$.outcome.result']}]"),
         ascii_only.format(f"tx[{at['$.actor.alternateId']}]"),
         f"({event_type} <> {sso} or (ty[{at['$.actor']}] = 'OBJECT' and {alternate} is not null "
