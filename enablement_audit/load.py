@@ -154,7 +154,8 @@ def load_files(
     only the newest version loads and the others count as duplicates. A file that cannot be read
     is recorded as failed in ``pipeline_runs`` and the others still load; without ``keep_going``
     its :class:`SourceFileError` is raised once they have. A file unchanged since its last good
-    load is recorded, not read (:func:`_record_unchanged`), unless ``reread``.
+    load is recorded, not read (:func:`_unchanged`), unless ``reread``; its record commits with
+    the first group's.
     ``after_stage(path)`` is called once each file is staged, inside the still open transaction
     (the crash tests' kill point)."""
     spec = get_source(source)
@@ -164,13 +165,18 @@ def load_files(
     sources = [SourceFile.at(p, mapping) for p in files]
     fingerprints = {s.path: file_fingerprint(s) for s in sources}
     total, failures = LoadResult(spec.name), []
-    if not reread:
-        unchanged = _record_unchanged(warehouse, spec.name, fingerprints, run_id)
-        sources = [s for s in sources if s.path not in unchanged]
-        for result in unchanged.values():
-            total.add(result)
+    unchanged, records = ({}, []) if reread else _unchanged(warehouse, spec.name, fingerprints, run_id)
+    for result in unchanged.values():
+        total.add(result)
+    sources = [s for s in sources if s.path not in unchanged]
+    if records and not sources:
+        with warehouse.engine.begin() as conn:
+            insert_rows(
+                conn, warehouse.pipeline_runs, [c.name for c in warehouse.pipeline_runs.columns], records
+            )
     for group in _groups(sources) if sources or not files else ():
-        result, failed = _load_batch(warehouse, spec, group, run_id, fingerprints, after_stage)
+        result, failed = _load_batch(warehouse, spec, group, run_id, fingerprints, records, after_stage)
+        records = []
         total.add(result)
         failures += failed
     if failures and not keep_going:
@@ -192,16 +198,16 @@ def file_fingerprint(source: SourceFile) -> str | None:
     return digest.hexdigest()
 
 
-def _record_unchanged(
+def _unchanged(
     warehouse: Warehouse, source: str, fingerprints: dict[str, str | None], run_id: str
-) -> dict[str, LoadResult]:
-    """Record a run for each file whose last run loaded it (status ``ok``) from the same bytes,
-    with the counts reading it again would give: every row read is quarantined as before or a
-    duplicate (those it loaded included). Returns those files' results by path."""
+) -> tuple[dict[str, LoadResult], list[tuple[Any, ...]]]:
+    """The files whose last run loaded them (status ``ok``) from the same bytes: their results
+    by path and their ``pipeline_runs`` rows, with the counts reading them again would give
+    (every row read is quarantined as before or a duplicate, those it loaded included)."""
     runs = warehouse.pipeline_runs
     known = [path for path, fingerprint in fingerprints.items() if fingerprint is not None]
     if not known:
-        return {}
+        return {}, []
     latest: dict[str, Any] = {}
     with warehouse.engine.connect() as conn:
         query = (
@@ -224,10 +230,7 @@ def _record_unchanged(
         message = f"unchanged since run {last.run_id}: not read again"
         row = (run_id, source, path, "ok", last.rows_read, 0, last.rows_quarantined, duplicates, message)
         records.append((*row, now, now, fingerprints[path]))
-    if records:
-        with warehouse.engine.begin() as conn:
-            insert_rows(conn, runs, [c.name for c in runs.columns], records)
-    return results
+    return results, records
 
 
 def _groups(sources: list[SourceFile]) -> Iterator[list[SourceFile]]:
@@ -254,9 +257,11 @@ def _load_batch(
     sources: Sequence[SourceFile],
     run_id: str,
     fingerprints: dict[str, str | None],
+    unchanged: list[tuple[Any, ...]],
     after_stage: Callable[[str], None] | None = None,
 ) -> tuple[LoadResult, list[SourceFileError]]:
-    """Stage every file of the batch, merge them at once, record each file's counts."""
+    """Stage every file of the batch, merge them at once, record each file's counts (and the
+    ``unchanged`` files' runs)."""
     raw = warehouse.raw_table(spec.table, spec.columns)
     with warehouse.engine.begin() as conn:
         batch = _Batch(conn, warehouse, spec, raw, sources, run_id)
@@ -289,7 +294,7 @@ def _load_batch(
             run_sql(conn, spec.post_load_sql.format(table=qualified_name(raw)))
         run_sql(conn, f"drop table {quote_identifier(batch.stage.name)}")
         batch.flush()
-        batch.record_runs(fingerprints)
+        batch.record_runs(fingerprints, unchanged)
     total = LoadResult(spec.name)
     for result in results.values():
         total.add(result)
@@ -382,10 +387,10 @@ class _Batch:
         insert_rows(self.conn, quarantine, [c.name for c in quarantine.columns], self.rejects)
         self.rows, self.rejects = [], []
 
-    def record_runs(self, fingerprints: dict[str, str | None]) -> None:
-        """One ``pipeline_runs`` row per file."""
+    def record_runs(self, fingerprints: dict[str, str | None], unchanged: list[tuple[Any, ...]]) -> None:
+        """One ``pipeline_runs`` row per file, after the ``unchanged`` files' rows."""
         finished = utcnow()
-        rows = []
+        rows = list(unchanged)
         for seq, source in enumerate(self.sources):
             result, failure = self.results[seq], self.failures.get(seq)
             rows.append(
