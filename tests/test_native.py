@@ -268,3 +268,40 @@ def test_a_backfill_loads_in_groups_as_one_batch_would(source, tmp_path, monkeyp
     assert results["groups"] == results["one"]
     assert results["one"]["quarantine"], "the generated files hold planted bad rows"
     assert groups[0] == 30 and sum(groups[1:]) == 30 and len(groups) in (4, 5)
+
+
+def test_lines_of_several_chunks_are_typed_together(tmp_path, monkeypatch, generated_landing):
+    """A chunk's lines wait until TYPE_ROWS lines are read (so that DuckDB types them on every
+    thread), then are typed, checked and staged in one statement; the rows, rejects and counts
+    stay the Python reader's."""
+    files = sorted(str(p) for p in (generated_landing / "okta").rglob("*.jsonl"))[:8]
+    lines = {f: Path(f).read_bytes().count(b"\n") + 1 for f in files}  # a last empty one too
+    chunks: list[int] = []
+    typed: list[int] = []
+    flush, type_lines = native.Batch._flush, native.Batch._type
+
+    def recording_flush(self):
+        if self.pending:
+            chunks.append(sum(lines[row[1]] for row in self.pending))
+        flush(self)
+
+    def recording_type(self, kind):
+        typed.append(self.untyped[kind])
+        type_lines(self, kind)
+
+    monkeypatch.setattr(native, "CHUNK_BYTES", max(Path(f).stat().st_size for f in files) + 1)
+    monkeypatch.setattr(native, "TYPE_ROWS", sum(lines.values()) // 3)
+    monkeypatch.setattr(native.Batch, "_flush", recording_flush)
+    monkeypatch.setattr(native.Batch, "_type", recording_type)
+    fast, slow = load_both(tmp_path, "okta", files, monkeypatch)
+
+    assert fast == slow
+    expected, gathered = [], 0
+    for count in chunks:
+        gathered += count
+        if gathered >= native.TYPE_ROWS:
+            expected.append(gathered)
+            gathered = 0
+    assert typed == [*expected, gathered] if gathered else expected
+    assert sum(typed) == sum(lines.values())
+    assert len(chunks) > len(typed) >= 3

@@ -262,6 +262,11 @@ size: splitting a chunk into lines holds it about five times over (the bytes, th
 lines), within the warehouse's 1GB cap. A file larger than this goes to the Python reader,
 which streams it (a scale-L Okta day is 90 MB; 192 MB chunks of them ran out of memory)."""
 
+TYPE_ROWS = 2 * 122_880
+"""Lines gathered, over chunks, before they are typed: DuckDB types a table's row groups of
+122,880 rows in parallel, one a thread, and a chunk of JSON events (about 115,000 Okta lines)
+fills only one (typing Okta at scale M on two cores: about 45 s on one thread)."""
+
 _CSV_FIELD = r'"(?:[^"]|"")*"|[^,"]*'
 CSV_LINE = f"(?:{_CSV_FIELD})(?:,(?:{_CSV_FIELD}))*"
 """A CSV line that is one whole record, each field quoted properly or holding no quote; the
@@ -278,7 +283,8 @@ _HEAD_BYTES = 1024 * 1024
 
 
 def _lines_sql(kind: str) -> str:
-    """CTEs ending in ``lines``: every line (number, text) of the chunk's ``kind`` files.
+    """CTEs ending in ``lines``: every line (number, text) of the chunk's ``kind`` files
+    (``$paths``, files ``$seqs``).
     A file Python must read (not UTF-8, NUL bytes, a bare carriage return) gives one line
     marked ``bad_file``. ``unnest ... with ordinality`` would need many times the text's size
     in memory, hence ``generate_subscripts``."""
@@ -286,7 +292,7 @@ def _lines_sql(kind: str) -> str:
     return (
         f"file_texts as (select f.file_seq, f.width, f.pos, {text} as text "
         "from read_blob($paths) as b join _ea_native_files as f on f.path = b.filename "
-        f"where f.kind = {literal(kind)}), "
+        f"where f.kind = {literal(kind)} and list_contains($seqs, f.file_seq)), "
         "checked as (select *, text is null or contains(text, chr(13)) or contains(text, chr(0)) "
         "as bad_file from file_texts), "
         "lines as (select file_seq, width, pos, bad_file, generate_subscripts(parts, 1) as line, "
@@ -337,6 +343,7 @@ class Batch:
         self.handed_back: list[int] = []
         self.pending: list[tuple[Any, ...]] = []
         self.pending_bytes = 0
+        self.untyped: dict[str, int] = {}  # lines read and not yet typed, per kind
         duck.execute(
             "create or replace temp table _ea_native_files "
             "(file_seq bigint, path varchar, day date, kind varchar, width bigint, pos bigint[])"
@@ -406,7 +413,9 @@ class Batch:
         """Type and stage what is left. Per file taken, what was staged and left to Python;
         and the files handed back to the Python reader."""
         self._flush()
-        for table in ("files", "lines", "typed"):
+        for kind in list(self.untyped):
+            self._type(kind)
+        for table in ("files", "lines_csv", "lines_json", "typed"):
             self.duck.execute(f"drop table if exists _ea_native_{table}")
         for seq in self.handed_back:
             self.reads.pop(seq, None)
@@ -415,47 +424,59 @@ class Batch:
         return self.reads, self.handed_back
 
     def _flush(self) -> None:
-        """Read, split, type, check and stage the files added since the last flush."""
+        """Read the files added since the last flush into lines; type, check and stage the
+        lines of a kind once there are :data:`TYPE_ROWS` of them."""
         pending, self.pending, self.pending_bytes = self.pending, [], 0
         if not pending:
             return
-        self.duck.execute("delete from _ea_native_files")
         self.duck.executemany("insert into _ea_native_files values (?, ?, ?, ?, ?, ?)", pending)
-        paths = [row[1] for row in pending]
-        for kind, query in (("csv", self._csv_query), ("json", self._json_query)):
-            if any(row[3] == kind for row in pending):
-                # Lines into a table first: read_blob runs on one thread, while the row groups
-                # of a table are typed in parallel.
-                self.duck.execute(
-                    f"create or replace temp table _ea_native_lines as with {_lines_sql(kind)} "
-                    "select * from lines",
-                    {"paths": paths},
-                )
-                unread = self.duck.execute(
-                    "select file_seq from _ea_native_files where kind = ? "
-                    "and file_seq not in (select file_seq from _ea_native_lines)",
-                    [kind],
-                ).fetchall()
-                self.handed_back.extend(seq for (seq,) in unread)  # never lost: Python reads it
-                self._stage(query())
+        for kind in ("csv", "json"):
+            chunk = [row for row in pending if row[3] == kind]
+            if not chunk:
+                continue
+            # Lines into a table first: read_blob runs on one thread, while the row groups
+            # of a table are typed in parallel.
+            table = f"_ea_native_lines_{kind}"
+            into = f"insert into {table}" if kind in self.untyped else f"create or replace temp table {table} as"
+            self.duck.execute(
+                f"{into} with {_lines_sql(kind)} select * from lines",
+                {"paths": [row[1] for row in chunk], "seqs": [row[0] for row in chunk]},
+            )
+            (self.untyped[kind],) = self.duck.execute(f"select count(*) from {table}").fetchone()
+            if self.untyped[kind] >= TYPE_ROWS:
+                self._type(kind)
 
-    def _csv_query(self) -> str:
+    def _type(self, kind: str) -> None:
+        """Type, check and stage the lines read of ``kind`` files; then forget those files."""
+        table = f"_ea_native_lines_{kind}"
+        unread = self.duck.execute(
+            f"select file_seq from _ea_native_files where kind = ? "
+            f"and file_seq not in (select file_seq from {table})",
+            [kind],
+        ).fetchall()
+        self.handed_back.extend(seq for (seq,) in unread)  # never lost: Python reads it
+        self._stage(self._csv_query(table) if kind == "csv" else self._json_query(table))
+        self.duck.execute(f"drop table {table}")
+        self.duck.execute("delete from _ea_native_files where kind = ?", [kind])
+        del self.untyped[kind]
+
+    def _csv_query(self, table: str) -> str:
         assert self.csv is not None
         texts = ", ".join(
             f"{trimmed(f'cells[pos[{i}]]')} as {ident(name)}" for i, name in enumerate(self.fields, start=1)
         )
         blank = f"len(cells) = 1 and {trimmed('cells[1]')} is null"
         return (
-            "with lines as (select * from _ea_native_lines), "
+            f"with lines as (select * from {table}), "
             f"cells as (select *, {_CELLS} as cells from lines where line > 1 or bad_file), "
             "texts as (select file_seq, line, doc, bad_file or cells is null as whole, "
             f"len(cells) = width as fits, {texts} from cells where whole or not ({blank})), "
             + typed_select(self.csv.reader.fields, self.csv.checks, self.csv.derived, "fits")
         )
 
-    def _json_query(self) -> str:
+    def _json_query(self, table: str) -> str:
         assert self.json is not None
-        return _json_query(self.json)
+        return _json_query(self.json, table)
 
     def _stage(self, query: str) -> None:
         duck = self.duck
@@ -517,8 +538,8 @@ _TRIMMED_SCALARS = (
 finding its last character means reading all of it)."""
 
 
-def _json_query(native: NativeJson) -> str:
-    depth = f"length(doc) - length(replace(replace(doc, '{{', ''), '[', '')) <= {MAX_JSON_DEPTH}"
+def _json_query(native: NativeJson, table: str) -> str:
+    depth = f"strlen(doc) - strlen(replace(replace(doc, '{{', ''), '[', '')) <= {MAX_JSON_DEPTH}"
     shaped = (
         "starts_with(doc, '{') and ends_with(doc, '}') and json_valid(doc) "
         f"and not regexp_matches(doc, '{_UNSTORABLE_ESCAPE}') and {depth}"
@@ -535,7 +556,7 @@ def _json_query(native: NativeJson) -> str:
     )
     clean = f"coalesce(case when shaped then {native.clean} end, false)"
     ctes = (
-        "with lines as (select * from _ea_native_lines), "
+        f"with lines as (select * from {table}), "
         "docs as (select file_seq, line, doc, bad_file as whole, "
         f"not bad_file and {shaped} as shaped from lines "
         f"where bad_file or not regexp_full_match(doc, '{_SPACE}*')), "
