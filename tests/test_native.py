@@ -305,3 +305,31 @@ def test_lines_of_several_chunks_are_typed_together(tmp_path, monkeypatch, gener
     assert typed == [*expected, gathered] if gathered else expected
     assert sum(typed) == sum(lines.values())
     assert len(chunks) > len(typed) >= 3
+
+
+@pytest.mark.parametrize("source", ["content_activity", "okta"])
+def test_files_with_crlf_line_ends_are_settled_in_sql_as_python_reads_them(
+    source, tmp_path, monkeypatch, generated_landing
+):
+    files = []
+    for number, path in enumerate(sorted(p for p in (generated_landing / source).rglob("*") if p.is_file())[:4]):
+        day = tmp_path / "landing" / source / path.parent.name
+        day.mkdir(parents=True, exist_ok=True)
+        target = day / f"crlf-{number}{path.suffix}"
+        target.write_bytes(path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+        files.append(str(target))
+    staged = []
+    finish = native.Batch.finish
+
+    def counting_finish(self):
+        reads, handed_back = finish(self)
+        staged.append((sum(r.staged for r in reads.values()), handed_back))
+        return reads, handed_back
+
+    monkeypatch.setattr(native.Batch, "finish", counting_finish)
+    fast, slow = load_both(tmp_path, source, files, monkeypatch)
+
+    assert fast == slow
+    rows, handed_back = staged[0]
+    assert handed_back == []  # every file read in SQL, its CRLF line ends too
+    assert rows > 0.9 * len(fast["raw"])

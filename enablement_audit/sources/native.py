@@ -288,11 +288,14 @@ def _lines_sql(kind: str) -> str:
     A file Python must read (not UTF-8, NUL bytes, a bare carriage return) gives one line
     marked ``bad_file``. ``unnest ... with ordinality`` would need many times the text's size
     in memory, hence ``generate_subscripts``."""
-    text = "replace(try(decode(b.content)), chr(13) || chr(10), chr(10))"
+    crlf = "chr(13) || chr(10)"
     return (
-        f"file_texts as (select f.file_seq, f.width, f.pos, {text} as text "
+        "decoded as (select f.file_seq, f.width, f.pos, try(decode(b.content)) as raw "
         "from read_blob($paths) as b join _ea_native_files as f on f.path = b.filename "
         f"where f.kind = {literal(kind)} and list_contains($seqs, f.file_seq)), "
+        # (replace copies the text even when there is nothing to replace)
+        f"file_texts as (select file_seq, width, pos, case when contains(raw, chr(13)) "
+        f"then replace(raw, {crlf}, chr(10)) else raw end as text from decoded), "
         "checked as (select *, text is null or contains(text, chr(13)) or contains(text, chr(0)) "
         "as bad_file from file_texts), "
         "lines as (select file_seq, width, pos, bad_file, generate_subscripts(parts, 1) as line, "
