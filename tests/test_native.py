@@ -312,7 +312,9 @@ def test_files_with_crlf_line_ends_are_settled_in_sql_as_python_reads_them(
     source, tmp_path, monkeypatch, generated_landing
 ):
     files = []
-    for number, path in enumerate(sorted(p for p in (generated_landing / source).rglob("*") if p.is_file())[:4]):
+    for number, path in enumerate(
+        sorted(p for p in (generated_landing / source).rglob("*") if p.is_file())[:4]
+    ):
         day = tmp_path / "landing" / source / path.parent.name
         day.mkdir(parents=True, exist_ok=True)
         target = day / f"crlf-{number}{path.suffix}"

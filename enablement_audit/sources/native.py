@@ -440,7 +440,9 @@ class Batch:
             # Lines into a table first: read_blob runs on one thread, while the row groups
             # of a table are typed in parallel.
             table = f"_ea_native_lines_{kind}"
-            into = f"insert into {table}" if kind in self.untyped else f"create or replace temp table {table} as"
+            into = f"create or replace temp table {table} as"
+            if kind in self.untyped:
+                into = f"insert into {table}"
             self.duck.execute(
                 f"{into} with {_lines_sql(kind)} select * from lines",
                 {"paths": [row[1] for row in chunk], "seqs": [row[0] for row in chunk]},
@@ -453,7 +455,7 @@ class Batch:
         """Type, check and stage the lines read of ``kind`` files; then forget those files."""
         table = f"_ea_native_lines_{kind}"
         unread = self.duck.execute(
-            f"select file_seq from _ea_native_files where kind = ? "
+            "select file_seq from _ea_native_files where kind = ? "
             f"and file_seq not in (select file_seq from {table})",
             [kind],
         ).fetchall()
