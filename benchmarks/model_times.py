@@ -3,19 +3,33 @@
 Usage: ``python benchmarks/model_times.py WAREHOUSE_URL START END``, e.g. the nightly window of
 a loaded year: ``duckdb:///benchmarks/data/L-seed7-work/copy.duckdb 2026-11-22 2026-11-23``.
 The window is widened by the late-arrival lookback as ``enablement-audit run`` widens it.
-Prints each model's seconds as it is built, then slowest first, and the whole build's.
+Prints each model's seconds as it is built, with the process's resident memory then and at
+its peak so far (DuckDB's ``memory_limit`` bounds its buffers, not every allocation), then the
+models slowest first, and the whole build's.
 """
 
 from __future__ import annotations
 
+import resource
 import sys
 import time
 from datetime import date
+from pathlib import Path
 
 from enablement_audit import models
 from enablement_audit.config import load_settings
 from enablement_audit.pipeline import model_params, processing_window, write_config_tables
 from enablement_audit.warehouse import Warehouse
+
+
+def rss_mb() -> float:
+    """The process's resident memory now (``VmRSS``, in kB)."""
+    status = Path("/proc/self/status").read_text()
+    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")) / 1024
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
 
 
 def main() -> None:
@@ -32,7 +46,8 @@ def main() -> None:
         now = time.perf_counter()
         seconds[name] = now - last
         last = now
-        print(f"{seconds[name]:8.2f} s  {name}", flush=True)
+        memory = f"{rss_mb():,.0f} MB now, {peak_mb():,.0f} MB peak"
+        print(f"{seconds[name]:8.2f} s  {name}  ({memory})", flush=True)
 
     models.build(warehouse, window, model_params(settings), after_model=lap)
     print("slowest first:")
