@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from enablement_audit import __version__
 from enablement_audit.cli import main
-from enablement_audit.load import load_path
+from enablement_audit.load import list_files, load_files, load_path
 from enablement_audit.sources.base import SourceFileError
 from enablement_audit.warehouse import Warehouse
 from tests.conftest import fetch, write
@@ -165,3 +165,28 @@ def test_the_cli_says_which_files_it_did_not_read(tmp_path, okta_file):
         "okta: read 14, loaded 0, quarantined 10, duplicates 4 (1 unchanged file(s) not read again)\n"
     )
     assert forced.output == "okta: read 14, loaded 0, quarantined 10, duplicates 4\n"
+
+
+def test_a_killed_load_leaves_no_record_of_its_unchanged_files(warehouse, tmp_path, okta_file):
+    other = write(tmp_path / "okta" / "2024-05-07" / "okta-logs.jsonl", NEW_EVENT + "\n")
+    files = list_files(str(tmp_path / "okta"))
+    load_files(warehouse, "okta", files, run_id="run-1")
+    other.write_text(NEW_EVENT.replace("b1f2c3d4-0099", "b1f2c3d4-0098") + "\n", encoding="utf-8")
+
+    def kill(path: str) -> None:
+        raise KeyboardInterrupt(path)
+
+    # okta_file is unchanged, other is not: the load stages other in its group's transaction,
+    # which also holds okta_file's record; killed there, neither run-2 record remains.
+    with pytest.raises(KeyboardInterrupt):
+        load_files(warehouse, "okta", files, run_id="run-2", after_stage=kill)
+    assert [r[0] for r in runs(warehouse, okta_file) + runs(warehouse, other)] == ["run-1", "run-1"]
+
+    again = load_files(warehouse, "okta", files, run_id="run-3")
+    assert (again.files, again.unchanged_files) == (2, 1)
+    assert [r[:6] for r in runs(warehouse, okta_file) + runs(warehouse, other)] == [
+        ("run-1", "ok", 14, 3, 10, 1),
+        ("run-3", "ok", 14, 0, 10, 4),
+        ("run-1", "ok", 1, 1, 0, 0),
+        ("run-3", "ok", 1, 1, 0, 0),
+    ]
