@@ -401,19 +401,21 @@ def write_results_md(results: list[dict[str, Any]]) -> None:
     RESULTS_MD.write_text("\n".join(lines) + (notes if notes else "\n"), encoding="utf-8")
 
 
+def cost_per_doubling(rows_factor: float, time_factor: float) -> float:
+    """The time factor per doubling of the rows: ``2 ** (log(time factor) / log(rows factor))``."""
+    return 2 ** (math.log(time_factor) / math.log(rows_factor))
+
+
 def scaling(results: list[dict[str, Any]]) -> list[str]:
     """What doubling the data costs, from the latest result of each scale (one machine): the
-    time factor between two scales, expressed per doubling of the rows read,
-    ``2 ** (log(time factor) / log(rows factor))``."""
+    time factor between two scales, expressed per doubling of the rows read."""
     latest = {r["scale"]: r for r in results}
     present = [scale for scale in ("S", "M", "L") if scale in latest]
     lines = ["Scaling (latest run of each scale; target at L: 2x data costs at most 2.2x time):", ""]
     for small, large in itertools.pairwise(present):
         a, b = latest[small], latest[large]
         rows = b["rows_in"] / a["rows_in"]
-        per_doubling = {
-            key: 2 ** (math.log(b[key] / a[key]) / math.log(rows)) for key in ("pipeline_s", "compute_s")
-        }
+        per_doubling = {key: cost_per_doubling(rows, b[key] / a[key]) for key in ("pipeline_s", "compute_s")}
         lines.append(
             f"- {small} to {large}: {rows:.1f}x the rows, {b['pipeline_s'] / a['pipeline_s']:.1f}x the time "
             f"end to end: {per_doubling['pipeline_s']:.2f}x per doubling "

@@ -7,18 +7,18 @@ Each round runs ``enablement-audit run`` into a fresh warehouse twice: from the 
 ``--end`` (182 days), then from the whole year. Both read the same files of the CRM snapshots
 and the window's days of every event source, so the second reads about twice the rows. The
 rounds alternate so that a change in the machine's speed (it varies by hour) falls on both.
-Prints one line per run and then, per round, the time factor per doubling of the rows read:
-``2 ** (log(time factor) / log(rows factor))`` (issue 8: at most 2.2x). Nothing is recorded in
+Prints one line per run and then, per round, the time factor per doubling of the rows read
+(issue 8: at most 2.2x). Nothing is recorded in
 ``results.json``: the figures go into the notes of ``RESULTS.md`` by hand.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 from datetime import date, timedelta
+from pathlib import Path
 
-from bench import DEFAULT_END, HERE, landing_for, pipeline_run, rows_read, say, stages
+from bench import DEFAULT_END, HERE, cost_per_doubling, landing_for, pipeline_run, rows_read, say, stages
 
 HALF_YEAR = timedelta(days=182)
 
@@ -52,7 +52,7 @@ def main() -> None:
         (half_rows, half_s, half_stage, _), (year_rows, year_s, year_stage, _) = runs["half"], runs["year"]
         factor = year_rows / half_rows
         per_doubling = {
-            what: 2 ** (math.log(year / half) / math.log(factor))
+            what: cost_per_doubling(factor, year / half)
             for what, half, year in (
                 ("end to end", half_s, year_s),
                 ("compute", half_stage["compute_s"], year_stage["compute_s"]),
@@ -61,7 +61,7 @@ def main() -> None:
         shown = ", ".join(f"{what} {value:.2f}x" for what, value in per_doubling.items())
         print(f"round {round_}: {factor:.2f}x the rows; per doubling: {shown}", flush=True)
     for suffix in ("", ".wal"):
-        warehouse.with_name(warehouse.name + suffix).unlink(missing_ok=True)
+        Path(f"{warehouse}{suffix}").unlink(missing_ok=True)
 
 
 if __name__ == "__main__":
