@@ -11,6 +11,7 @@ its stage shows as a high last value.
 from __future__ import annotations
 
 import argparse
+import resource
 import subprocess
 import threading
 import time
@@ -58,7 +59,8 @@ def main() -> None:
         time.sleep(every)
     reader.join()
     took = time.perf_counter() - started
-    print(f"exit {proc.returncode} after {took:.1f} s; per stage, highest / last MB:")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # kilobytes on Linux
+    print(f"exit {proc.returncode} after {took:.1f} s, peak {peak:,.0f} MB; per stage, highest / last MB:")
     for line, samples in stages:
         if samples:
             print(f"{max(samples):7,.0f} / {samples[-1]:7,.0f}  {line[:100]}")
