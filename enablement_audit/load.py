@@ -119,6 +119,16 @@ def landing_files(landing: str, source: str, start: date, end: date) -> list[str
     return files
 
 
+def local_size(path: str) -> int:
+    """A local file's size in bytes; 0 for a remote one (not worth a request to weigh it)."""
+    path = path.removeprefix("file://")
+    return os.path.getsize(path) if "://" not in path and os.path.isfile(path) else 0
+
+
+def landing_bytes(files: Sequence[str]) -> int:
+    return sum(local_size(path) for path in files)
+
+
 def _join(landing: str, *parts: str) -> str:
     return "/".join([landing.rstrip("/"), *parts])
 
@@ -241,8 +251,7 @@ def _groups(sources: list[SourceFile]) -> Iterator[list[SourceFile]]:
     group: list[SourceFile] = []
     size = 0
     for source in sources:
-        path = source.path.removeprefix("file://")
-        size += os.path.getsize(path) if "://" not in path and os.path.isfile(path) else 0
+        size += local_size(source.path)
         group.append(source)
         if size >= BATCH_BYTES:
             yield group

