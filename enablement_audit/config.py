@@ -40,6 +40,10 @@ def default_home() -> Path:
     return Path.home() / ".enablement-audit"
 
 
+LOAD_WORKERS = 2
+"""Sources loaded at once by default (``ENABLEMENT_AUDIT_LOAD_WORKERS``)."""
+
+
 class Settings(BaseSettings):
     """Everything the pipeline needs to know that is not in the data."""
 
@@ -61,7 +65,7 @@ class Settings(BaseSettings):
     impact_min_n: int = Field(default=30, ge=2)
     http_timeout_seconds: float = Field(default=30.0, gt=0)
     http_max_retries: int = Field(default=5, ge=0)
-    load_workers: int = Field(default=2, ge=1, le=16)
+    load_workers: int = Field(default=LOAD_WORKERS, ge=1, le=16)
     # Test hook, never set in production: ENABLEMENT_AUDIT_TEST_KILL_AT=<point> makes the process
     # SIGKILL itself at that point (see kill_point), so tests can crash a run deterministically.
     test_kill_at: str | None = None

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from enablement_audit import models
-from enablement_audit.config import Settings, kill_point
+from enablement_audit.config import LOAD_WORKERS, Settings, kill_point
 from enablement_audit.goals import load_goals
 from enablement_audit.lateness import EVENT_TIME, LateEvents, late_events
 from enablement_audit.load import LoadResult, iter_landing, landing_bytes, load_files, new_run_id
@@ -123,7 +123,7 @@ def load_landing(
         )
 
     largest_first = sorted(jobs, key=lambda source: -landing_bytes(jobs[source]))
-    workers = settings.load_workers if settings is not None else Settings.model_fields["load_workers"].default
+    workers = settings.load_workers if settings is not None else LOAD_WORKERS
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="load") as pool:
         loading = {source: pool.submit(load, source) for source in largest_first}
     return {source: loading[source].result() for source in jobs}
