@@ -22,17 +22,8 @@ rep as (
     select * from {{ ref('stg_rep') }}
 ),
 
-activity as (
-    select * from {{ ref('fct_content_activity') }}
-    where rep_id is not null
-),
-
-seller_week as (
-    select
-        rep_id,
-        week_start
-    from {{ ref('int_rep_week_status') }}
-    where is_seller
+asset_seller_week as (
+    select * from {{ ref('int_asset_seller_week') }}
 ),
 
 asset_usage as (
@@ -51,15 +42,12 @@ opportunity as (
 
 seller_use as (
     select
-        activity.asset_id,
-        count(*) as actions_ever,
-        min(activity.activity_date) as first_seller_action_date,
-        max(activity.activity_date) as last_seller_action_date
-    from activity
-    inner join seller_week
-        on seller_week.rep_id = activity.rep_id and seller_week.week_start = activity.week_start
-    inner join as_of on activity.activity_date <= as_of.as_of_week_end
-    group by activity.asset_id
+        asset_seller_week.asset_id,
+        sum(asset_seller_week.seller_actions) as actions_ever,
+        max(asset_seller_week.last_action_date) as last_seller_action_date
+    from asset_seller_week
+    inner join as_of on asset_seller_week.week_start <= as_of.as_of_week_start
+    group by asset_seller_week.asset_id
 ),
 
 influenced as (

@@ -522,29 +522,93 @@ def test_asset_governance_flags(any_warehouse, tmp_path):
     rows = fetch(
         any_warehouse,
         "select asset_id, as_of_week_start, is_never_used, is_shelfware, is_mostly_lost, is_orphaned, "
-        "is_expired_in_use, actions_90d, reps_90d, influenced_closed_n, influenced_lost_n "
-        f"from {any_warehouse.schema}.mart_asset_governance order by asset_id",
+        "is_expired_in_use, actions_90d, reps_90d, influenced_closed_n, influenced_lost_n, actions_ever, "
+        f"last_seller_action_date from {any_warehouse.schema}.mart_asset_governance order by asset_id",
     )
     assert rows == [
         # only Fay (not a seller) used it: never used, and shelfware
-        ("g1", W, True, True, False, False, False, 0, 0, 0, 0),
+        ("g1", W, True, True, False, False, False, 0, 0, 0, 0, 0, None),
         # Ann's view on 2025-12-01 is before the 90 days (from 12-09): used once, shelfware now
-        ("g2", W, False, True, False, False, False, 0, 0, 0, 0),
+        ("g2", W, False, True, False, False, False, 0, 0, 0, 0, 1, date(2025, 12, 1)),
         # 8 strict + 2 exposure-only = 10 closed deals, 7 lost: 7 / 10 = 70% with n = 10
-        ("g3", W, False, False, True, False, False, 8, 1, 10, 7),
+        ("g3", W, False, False, True, False, False, 8, 1, 10, 7, 8, date(2026, 2, 2)),
         # 9 closed deals, all lost, but n = 9 < 10 (the open MOPEN is not counted): not flagged;
         # its 10 shares are still 10 seller actions
-        ("g4", W, False, False, False, False, False, 10, 1, 9, 9),
+        ("g4", W, False, False, False, False, False, 10, 1, 9, 9, 10, date(2026, 2, 3)),
         # owner Cy is inactive in the CRM: orphaned
-        ("g5", W, False, False, False, True, False, 1, 1, 0, 0),
+        ("g5", W, False, False, False, True, False, 1, 1, 0, 0, 1, date(2026, 3, 3)),
         # owner not a CRM user at all: orphaned
-        ("g6", W, False, False, False, True, False, 1, 1, 0, 0),
+        ("g6", W, False, False, False, True, False, 1, 1, 0, 0, 1, date(2026, 3, 3)),
         # expired 03-01, before the week end 03-08, and used on 03-02: expired but in use
-        ("g7", W, False, False, False, False, True, 1, 1, 0, 0),
+        ("g7", W, False, False, False, False, True, 1, 1, 0, 0, 1, date(2026, 3, 2)),
         # expired 03-01 but last used 2025-12-01: not in use (it is shelfware)
-        ("g8", W, False, True, False, False, False, 0, 0, 0, 0),
+        ("g8", W, False, True, False, False, False, 0, 0, 0, 0, 1, date(2025, 12, 1)),
         # expires on the week end itself, not before it: not flagged
-        ("g9", W, False, False, False, False, False, 1, 1, 0, 0),
+        ("g9", W, False, False, False, False, False, 1, 1, 0, 0, 1, date(2026, 3, 3)),
+    ]
+
+
+def test_asset_governance_running_totals_over_nights_and_a_backfill(any_warehouse, tmp_path):
+    """The running totals (actions ever, last seller action) add up ``int_asset_seller_week``:
+    its first build holds every week loaded, a nightly build replaces only the window's weeks, and
+    the mart counts the weeks up to its as-of week even when the table holds later ones."""
+    load_people(any_warehouse, tmp_path)
+    load_catalog(any_warehouse, tmp_path, GOVERNANCE_CATALOG)
+    load_text(any_warehouse, tmp_path, "opportunities", "Opportunity.csv", governance_opportunities())
+    load_activity(any_warehouse, tmp_path, governance_activity())
+    # The first build is for week W only, yet it holds every week of seller actions loaded.
+    build(any_warehouse, W, date(2026, 3, 9), select=["mart_asset_governance"])
+
+    def totals() -> list[tuple]:
+        return fetch(
+            any_warehouse,
+            "select asset_id, as_of_week_start, actions_ever, last_seller_action_date "
+            f"from {any_warehouse.schema}.mart_asset_governance where asset_id in ('g2', 'g3', 'g7') "
+            "order by asset_id",
+        )
+
+    assert totals() == [
+        ("g2", W, 1, date(2025, 12, 1)),
+        ("g3", W, 8, date(2026, 2, 2)),
+        ("g7", W, 1, date(2026, 3, 2)),
+    ]
+
+    # The next night: Ann views g2 twice and Ed shares g3 on 03-10; Fay's view is no seller's.
+    load_activity(
+        any_warehouse,
+        tmp_path,
+        "n1,2026-03-10T10:00:00Z,ann@example.com,g2,view,,\n"
+        "n2,2026-03-11T10:00:00Z,ann@example.com,g2,view,,\n"
+        "n3,2026-03-10T12:00:00Z,ed@example.com,g3,share,,\n"
+        "n4,2026-03-12T10:00:00Z,fay@example.com,g3,view,,\n",
+        "night.csv",
+    )
+    build(any_warehouse, date(2026, 3, 9), date(2026, 3, 16), select=["mart_asset_governance"])
+    next_week = date(2026, 3, 9)
+    assert totals() == [
+        ("g2", next_week, 3, date(2026, 3, 11)),
+        ("g3", next_week, 9, date(2026, 3, 10)),
+        ("g7", next_week, 1, date(2026, 3, 2)),
+    ]
+    weeks = fetch(
+        any_warehouse,
+        f"select asset_id, week_start, seller_actions, last_action_date from {any_warehouse.schema}."
+        "int_asset_seller_week where asset_id in ('g2', 'g3') order by asset_id, week_start",
+    )
+    assert weeks == [
+        ("g2", date(2025, 12, 1), 1, date(2025, 12, 1)),
+        ("g2", next_week, 2, date(2026, 3, 11)),
+        ("g3", date(2026, 2, 2), 8, date(2026, 2, 2)),
+        ("g3", next_week, 1, date(2026, 3, 10)),
+    ]
+
+    # A backfill of February's first week describes that week: later weeks are not counted.
+    build(any_warehouse, date(2026, 2, 2), date(2026, 2, 9), select=["mart_asset_governance"])
+    february = date(2026, 2, 2)
+    assert totals() == [
+        ("g2", february, 1, date(2025, 12, 1)),
+        ("g3", february, 8, date(2026, 2, 2)),
+        ("g7", february, 0, None),
     ]
 
 
