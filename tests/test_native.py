@@ -201,6 +201,13 @@ EDGE_LINES = {
         '{"uuid":"e4","published":"2026-01-05T10:00:00.000Z","eventType":"user.authentication.sso",'
         '"outcome":{"result":"SUCCESS"},"actor":{"alternateId":"a@x.com","alternateId":"b@x.com"},'
         '"target":[{"type":"AppInstance","id":"app1"}]}',
+        # a key twice in the app's target object
+        '{"uuid":"e5","published":"2026-01-05T10:00:00.000Z","eventType":"user.authentication.sso",'
+        '"outcome":{"result":"SUCCESS"},"actor":{"alternateId":"a@x.com"},'
+        '"target":[{"type":"AppInstance","id":"app1","displayName":"Gong","displayName":"Zoom"}]}',
+        '{"uuid":"e6","published":"2026-01-05T10:00:00.000Z","eventType":"user.authentication.sso",'
+        '"outcome":{"result":"SUCCESS"},"actor":{"alternateId":"a@x.com"},'
+        '"target":[{"type":"AppInstance","type":"User","id":"app1","displayName":"Gong"}]}',
     ],
 }
 

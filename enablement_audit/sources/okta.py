@@ -210,9 +210,12 @@ def _native() -> native.NativeJson:
         "app_texts": (
             f"list_transform(json_extract_string(app, {app_paths}), lambda v: {native.trimmed('v')})"
         ),
+        # ...and none with a key twice (DuckDB would read the first, Python reads the last)
         "targets_are_objects": (
             f"case when {is_list} then coalesce(list_bool_and(list_transform(json_type({target}, '$[*]'), "
-            "lambda t: t = 'OBJECT')), true) else true end"
+            "lambda t: t = 'OBJECT')), true) "
+            f"and coalesce(list_bool_and(list_transform(json_keys({target}, '$[*]'), "
+            "lambda k: len(k) = list_unique(k))), true) else true end"
         ),
     }
     published, published_clean = native.field_sql(
