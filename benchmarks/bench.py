@@ -407,21 +407,29 @@ def cost_per_doubling(rows_factor: float, time_factor: float) -> float:
 
 
 def scaling(results: list[dict[str, Any]]) -> list[str]:
-    """What doubling the data costs, from the latest result of each scale (one machine): the
-    time factor between two scales, expressed per doubling of the rows read."""
+    """What doubling the data costs (one machine): the latest result of each larger scale against
+    a smaller scale's result of the same code (its commit), else the last one before it (a
+    result measured after later changes would compare two versions, not two sizes); the time
+    factor between them, expressed per doubling of the rows read."""
     latest = {r["scale"]: r for r in results}
     present = [scale for scale in ("S", "M", "L") if scale in latest]
-    lines = ["Scaling (latest run of each scale; target at L: 2x data costs at most 2.2x time):", ""]
+    lines = ["Scaling (latest run of each larger scale; target at L: 2x data costs at most 2.2x time):", ""]
     for small, large in itertools.pairwise(present):
-        a, b = latest[small], latest[large]
+        b = latest[large]
+        earlier = [r for r in results if r["scale"] == small and r["when"] <= b["when"]]
+        same_code = [r for r in earlier if r.get("commit") == b.get("commit")]
+        if not (same_code or earlier):
+            continue
+        a = (same_code or earlier)[-1]
         rows = b["rows_in"] / a["rows_in"]
         per_doubling = {key: cost_per_doubling(rows, b[key] / a[key]) for key in ("pipeline_s", "compute_s")}
         lines.append(
-            f"- {small} to {large}: {rows:.1f}x the rows, {b['pipeline_s'] / a['pipeline_s']:.1f}x the time "
+            f"- {small} ({a['when'][:16].replace('T', ' ')}) to {large} ({b['when'][:16].replace('T', ' ')}): "
+            f"{rows:.1f}x the rows, {b['pipeline_s'] / a['pipeline_s']:.1f}x the time "
             f"end to end: {per_doubling['pipeline_s']:.2f}x per doubling "
             f"({per_doubling['compute_s']:.2f}x for load and build)"
         )
-    return lines if len(present) > 1 else []
+    return lines if len(lines) > 2 else []
 
 
 # --- main ---------------------------------------------------------------------------------------
