@@ -423,8 +423,9 @@ def scaling(results: list[dict[str, Any]]) -> list[str]:
         a = (same_code or earlier)[-1]
         rows = b["rows_in"] / a["rows_in"]
         per_doubling = {key: cost_per_doubling(rows, b[key] / a[key]) for key in ("pipeline_s", "compute_s")}
+        small_when, large_when = (r["when"][:16].replace("T", " ") for r in (a, b))
         lines.append(
-            f"- {small} ({a['when'][:16].replace('T', ' ')}) to {large} ({b['when'][:16].replace('T', ' ')}): "
+            f"- {small} ({small_when}) to {large} ({large_when}): "
             f"{rows:.1f}x the rows, {b['pipeline_s'] / a['pipeline_s']:.1f}x the time "
             f"end to end: {per_doubling['pipeline_s']:.2f}x per doubling "
             f"({per_doubling['compute_s']:.2f}x for load and build)"
