@@ -144,6 +144,26 @@ def test_only_large_frames_are_collected(warehouse: Warehouse, monkeypatch: Any)
     assert len(collections) == 6  # the table's columns, its whole batch and 4 parts
 
 
+def test_no_frame_is_fingerprinted(warehouse: Warehouse, monkeypatch: Any) -> None:
+    # GX hashes every DataFrame under 1 GB for a batch marker nothing here reads, twice per
+    # validation (2 s for a 1M-row part of the Okta events): the checks switch it off.
+    from great_expectations.execution_engine import pandas_execution_engine as gx_pandas
+
+    insert(warehouse, "raw_content_event", events(10))
+    hashed: list[int] = []
+    monkeypatch.setattr(gx_pandas, "HASH_THRESHOLD", 1e9)  # GX's own default
+    monkeypatch.setattr(gx_pandas, "hash_pandas_dataframe", lambda frame: hashed.append(len(frame)) or "")
+
+    results = check(warehouse, "raw_content_event", config=in_parts(3))
+
+    assert hashed == []
+    assert gx_pandas.HASH_THRESHOLD == 0
+    # ...and the checks still read every row: 10 in each check that counts rows
+    assert {r.element_count for r in results if r.expectation == "expect_column_values_to_not_be_null"} == {
+        10
+    }
+
+
 def test_volume_and_freshness_are_checked_over_the_whole_batch(warehouse: Warehouse) -> None:
     history(warehouse)
     # 9 logins on Saturday 01-10 against a band of 1..5 (trailing mean 3), in parts of 2 rows.
