@@ -12,7 +12,14 @@ import sqlalchemy as sa
 
 from enablement_audit.load import load_files
 from enablement_audit.sources import SOURCES, native
-from enablement_audit.sources.base import CsvField, parse_date, parse_float, parse_int, parse_timestamp
+from enablement_audit.sources.base import (
+    CsvField,
+    parse_bool,
+    parse_date,
+    parse_float,
+    parse_int,
+    parse_timestamp,
+)
 from enablement_audit.synthetic import generate
 from enablement_audit.warehouse import Warehouse
 
@@ -143,6 +150,37 @@ def test_a_value_sql_settles_is_the_value_python_parses(parse, texts):
             assert value == parse(text), text
 
 
+@pytest.mark.parametrize(
+    ("spec", "texts"),
+    [
+        (
+            CsvField("status", choices=frozenset({"archived", "live"})),
+            ["live", "LIVE", " Archived ", "archİved", "lİve", "Kive", "archiveḋ"],
+        ),
+        (CsvField("flag", parse_bool), ["true", "YES", "n", "İ", "yeṡ", "ſ"]),
+    ],
+)
+def test_a_case_folded_value_sql_settles_is_one_python_accepts(spec, texts):
+    """Lower-casing differs: DuckDB maps "İ" (U+0130) to "i", Python to "i" and a combining dot,
+    so "archİved" is "archived" to DuckDB and no status to Python. SQL leaves a non-ASCII text
+    to Python."""
+    import duckdb
+
+    value_sql, clean_sql = native.field_sql(spec, "?")
+    duck = duckdb.connect()
+    settled = []
+    for text in texts:
+        value, clean = duck.execute(
+            f"select {value_sql.replace('?', '$1')}, {clean_sql.replace('?', '$1')}", [text.strip()]
+        ).fetchone()
+        if clean:
+            folded = text.strip().lower()
+            assert spec.choices is None or folded in spec.choices, text
+            assert value == spec.parse(folded), text
+            settled.append(text)
+    assert settled == texts[:3]
+
+
 def test_a_file_whose_name_reads_as_a_glob_pattern_loads_whole(tmp_path, monkeypatch, generated_landing):
     """DuckDB would take ``[1]`` in a name for a pattern; such a file goes to the Python reader."""
     first = sorted((generated_landing / "okta").rglob("*.jsonl"))[0]
@@ -158,6 +196,18 @@ def test_a_file_whose_name_reads_as_a_glob_pattern_loads_whole(tmp_path, monkeyp
 
 
 EDGE_LINES = {
+    "content_activity": [
+        '{"event_id":"c1","occurred_at":"2026-01-05T10:00:00Z","user_email":"a@x.com","asset_id":"a1",'
+        '"action":"view"}',
+        # a comma closing the object or a list: DuckDB's JSON functions accept it, Python does not
+        '{"event_id":"c2","occurred_at":"2026-01-05T10:00:00Z","user_email":"a@x.com","asset_id":"a1",'
+        '"action":"view",}',
+        '{"event_id":"c3","occurred_at":"2026-01-05T10:00:00Z","user_email":"a@x.com","asset_id":"a1",'
+        '"action":"view","tags":[1,]}',
+        # "vİew" lower-cases to "view" in DuckDB, not in Python
+        '{"event_id":"c4","occurred_at":"2026-01-05T10:00:00Z","user_email":"a@x.com","asset_id":"a1",'
+        '"action":"v\u0130ew"}',
+    ],
     "xapi": [
         # settled in SQL
         '{"id":"6D244A03-4C2F-42D4-951D-D1D1CCA413FA","actor":{"mbox":"MAILTO:Ann@Example.com "},'
@@ -186,6 +236,15 @@ EDGE_LINES = {
         '{"statements": [], "more": ""}',
         '{"id":"8d244a03-4c2f-42d4-951d-d1d1cca413fa","actor":{"mbox":"mailto:a@x.com","name":5},'
         '"verb":{"id":"urn:v"},"object":{"id":7},"timestamp":"2026-01-05T10:00:00Z"}',
+        # an address and a registration that lower-case differently in DuckDB and Python
+        '{"id":"ad244a03-4c2f-42d4-951d-d1d1cca413fa","actor":{"mbox":"mailto:\u0130an@x.com"},'
+        '"verb":{"id":"urn:v"},"object":{"id":"o"},"timestamp":"2026-01-05T10:00:00Z"}',
+        '{"id":"bd244a03-4c2f-42d4-951d-d1d1cca413fa","actor":{"mbox":"mailto:a@x.com"},'
+        '"verb":{"id":"urn:v"},"object":{"id":"o"},"context":{"registration":"R\u0130"},'
+        '"timestamp":"2026-01-05T10:00:00Z"}',
+        # a comma closing the actor
+        '{"id":"9d244a03-4c2f-42d4-951d-d1d1cca413fa","actor":{"mbox":"mailto:a@x.com",},'
+        '"verb":{"id":"urn:v"},"object":{"id":"o"},"timestamp":"2026-01-05T10:00:00Z"}',
     ],
     "okta": [
         '{"uuid":"e1","published":"2026-01-05T10:00:00.000Z","eventType":"user.authentication.sso",'
@@ -208,6 +267,13 @@ EDGE_LINES = {
         '{"uuid":"e6","published":"2026-01-05T10:00:00.000Z","eventType":"user.authentication.sso",'
         '"outcome":{"result":"SUCCESS"},"actor":{"alternateId":"a@x.com"},'
         '"target":[{"type":"AppInstance","type":"User","id":"app1","displayName":"Gong"}]}',
+        # a comma closing the app's object, or the target list
+        '{"uuid":"e7","published":"2026-01-05T10:00:00.000Z","eventType":"user.authentication.sso",'
+        '"outcome":{"result":"SUCCESS"},"actor":{"alternateId":"a@x.com"},'
+        '"target":[{"type":"AppInstance","id":"app1",}]}',
+        '{"uuid":"e8","published":"2026-01-05T10:00:00.000Z","eventType":"user.authentication.sso",'
+        '"outcome":{"result":"SUCCESS"},"actor":{"alternateId":"a@x.com"},'
+        '"target":[{"type":"AppInstance","id":"app1"},]}',
     ],
 }
 

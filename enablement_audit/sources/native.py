@@ -103,6 +103,13 @@ def sql_list(values: Iterable[str]) -> str:
     return "(" + ", ".join(literal(v) for v in sorted(values)) + ")"
 
 
+def ascii_only(text_sql: str) -> str:
+    """The text (or NULL) is ASCII. A value SQL lower- or upper-cases must be: DuckDB maps a
+    character to one character, Python's ``str.lower`` may not ("İ" is "i" in DuckDB, "i̇" in
+    Python), so a non-ASCII one is left to Python."""
+    return rf"regexp_full_match(coalesce({text_sql}, ''), '[\x00-\x7f]*')"
+
+
 EMAIL_TEXT = r"[!-?A-~]+\x40[!-?A-~]+\.[!-?A-~]+"
 """An address SQL settles: printable ASCII, no blank, one at sign (written ``\x40``: a bare one
 would be taken for the text below). Stricter than the Python rule, never looser."""
@@ -129,7 +136,10 @@ _TYPED: dict[Callable[[str], Any], tuple[str, str]] = {
         "try_cast(@ as double)",
         r"regexp_full_match(@, '[+-]?(\d{1,15}(\.\d{0,15})?|\.\d{1,15})')",
     ),
-    parse_bool: (f"lower(@) in {sql_list(_TRUE)}", f"lower(@) in {sql_list(_TRUE + _FALSE)}"),
+    parse_bool: (
+        f"lower(@) in {sql_list(_TRUE)}",
+        f"{ascii_only('@')} and lower(@) in {sql_list(_TRUE + _FALSE)}",
+    ),
 }
 
 
@@ -137,7 +147,8 @@ def field_sql(spec: CsvField, text: str) -> tuple[str, str]:
     """``(value, clean)`` SQL for one field whose trimmed text is the SQL ``text``."""
     if spec.choices is not None:
         value, clean = _TYPED[spec.parse]
-        value, clean = value.replace("@", "lower(@)"), f"lower(@) in {sql_list(spec.choices)} and ({clean})"
+        value = value.replace("@", "lower(@)")
+        clean = f"{ascii_only('@')} and lower(@) in {sql_list(spec.choices)} and ({clean})"
     else:
         value, clean = _TYPED[spec.parse]
     clean = f"(@ is not null and {clean})" if spec.required else f"(@ is null or ({clean}))"
@@ -532,6 +543,9 @@ class Batch:
 
 
 _UNSTORABLE_ESCAPE = r"\\u(0000|[dD][89a-fA-F])"
+_TRAILING_COMMA = r",[ \t\n\r]*[]}]"
+"""A comma closing an object or a list: DuckDB's JSON functions accept it, Python's ``json``
+does not (such a line, or one with the text inside a string, is left to Python)."""
 
 
 _TRIMMED_SCALARS = (
@@ -545,7 +559,8 @@ def _json_query(native: NativeJson, table: str) -> str:
     depth = f"strlen(doc) - strlen(replace(replace(doc, '{{', ''), '[', '')) <= {MAX_JSON_DEPTH}"
     shaped = (
         "starts_with(doc, '{') and ends_with(doc, '}') and json_valid(doc) "
-        f"and not regexp_matches(doc, '{_UNSTORABLE_ESCAPE}') and {depth}"
+        f"and not regexp_matches(doc, '{_UNSTORABLE_ESCAPE}') "
+        f"and not regexp_matches(doc, '{_TRAILING_COMMA}') and {depth}"
     )
     paths = "[" + ", ".join(literal(p) for p in native.paths) + "]"
     lets = "".join(

@@ -230,7 +230,6 @@ def _native() -> native.NativeJson:
         "app_instance_id": "app_texts[1]",
         "app_display_name": "app_texts[2]",
     }
-    ascii_only = r"regexp_full_match(coalesce({}, ''), '[\x00-\x7f]*')"
     sso = native.literal(SSO_EVENT_TYPE)
     result, alternate, event_type = text("$.outcome.result"), text("$.actor.alternateId"), text("$.eventType")
     clean = [
@@ -243,8 +242,8 @@ def _native() -> native.NativeJson:
         *(native.json_is(i, "VARCHAR") for i in range(at["$.outcome.result"], len(_PATHS) + 1)),
         "coalesce(list_bool_and(list_transform(app_types, "
         "lambda t: coalesce(t in ('VARCHAR', 'NULL'), true))), true)",
-        ascii_only.format(f"tx[{at['$.outcome.result']}]"),
-        ascii_only.format(f"tx[{at['$.actor.alternateId']}]"),
+        native.ascii_only(f"tx[{at['$.outcome.result']}]"),
+        native.ascii_only(f"tx[{at['$.actor.alternateId']}]"),
         f"({event_type} <> {sso} or (ty[{at['$.actor']}] = 'OBJECT' and {alternate} is not null "
         "and app is not null))",
     ]

@@ -434,7 +434,8 @@ def _native() -> native.NativeJson:
     mbox = f"lower({text('$.actor.mbox')})"
     email = f"case when starts_with({mbox}, 'mailto:') then {mbox}[8:] else {mbox} end"
     email_clean = (
-        f"length({email}) <= {MAX_EMAIL_LENGTH} and regexp_full_match({email}, '{native.EMAIL_TEXT}')"
+        f"{native.ascii_only(text('$.actor.mbox'))} and length({email}) <= {MAX_EMAIL_LENGTH} "
+        f"and regexp_full_match({email}, '{native.EMAIL_TEXT}')"
     )
     sha1_given = f"lower({text('$.actor.mbox_sha1sum')})"
     home_page = f"case when {ty('$.actor.account')} = 'OBJECT' then {text('$.actor.account.homePage')} end"
@@ -462,6 +463,7 @@ def _native() -> native.NativeJson:
         f"and length({duration}) > 2 "
         rf"and regexp_full_match({duration}, 'PT(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?')))"
     )
+    registration_ascii = native.ascii_only(text("$.context.registration"))  # it is lower-cased
     objects = (
         "$.actor",
         "$.actor.account",
@@ -495,6 +497,7 @@ def _native() -> native.NativeJson:
         f"(not ({in_score}) or ({scaled_clean} and {raw_clean} "
         f"and coalesce({scaled} between -1 and 1, true)))",
         f"(not ({in_result}) or ({success_clean} and {completion_clean} and {duration_clean}))",
+        f"({ty('$.context')} is distinct from 'OBJECT' or {registration_ascii})",
     ]
     email_value = f"case when {ty('$.actor.mbox')} = 'VARCHAR' then {email} end"
     columns = {
