@@ -233,7 +233,10 @@ def parse_timestamp(value: str) -> datetime:
     except ValueError:
         raise ValueError(f"{shown(value)} is not an ISO 8601 timestamp") from None
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        try:
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:  # year 1 or 9999 moved past the calendar's ends by its offset
+            raise ValueError(f"{shown(value)} is outside {MIN_YEAR}-{MAX_YEAR}") from None
     if not MIN_YEAR <= parsed.year <= MAX_YEAR:
         raise ValueError(f"{shown(value)} is outside {MIN_YEAR}-{MAX_YEAR}")
     return parsed
@@ -263,13 +266,17 @@ def parse_float(value: str) -> float:
 
 
 def parse_int(value: str) -> int:
+    """A whole number that fits the warehouse's BIGINT (64 bits); ``1.0`` and ``1e3`` are whole."""
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
-        number = parse_float(value)
-        if not number.is_integer():
+        as_float = parse_float(value)
+        if not as_float.is_integer():
             raise ValueError(f"{shown(value)} is not a whole number") from None
-        return int(number)
+        number = int(as_float)
+    if not -(2**63) <= number < 2**63:
+        raise ValueError(f"{shown(value)} is outside the 64-bit whole-number range")
+    return number
 
 
 _TRUE = {"true", "t", "1", "yes", "y"}
