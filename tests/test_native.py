@@ -204,6 +204,14 @@ EDGE_LINES = {
         '"action":"view",}',
         '{"event_id":"c3","occurred_at":"2026-01-05T10:00:00Z","user_email":"a@x.com","asset_id":"a1",'
         '"action":"view","tags":[1,]}',
+        # nan or inf in any spelling but NaN and Infinity, an integer of more than 4,300 digits:
+        # DuckDB reads them, Python's json does not
+        '{"event_id":"c5","occurred_at":"2026-01-05T10:00:00Z","user_email":"a@x.com","asset_id":"a1",'
+        '"action":"view","x":[nan]}',
+        '{"event_id":"c6","occurred_at":"2026-01-05T10:00:00Z","user_email":"a@x.com","asset_id":"a1",'
+        '"action":"view","x":' + "1" * 4301 + "}",
+        '{"event_id":"c7","occurred_at":"2026-01-05T10:00:00Z","user_email":"a@x.com","asset_id":"a1",'
+        '"action":"view","x":NaN,"y":-Infinity}',
         # "vİew" lower-cases to "view" in DuckDB, not in Python
         '{"event_id":"c4","occurred_at":"2026-01-05T10:00:00Z","user_email":"a@x.com","asset_id":"a1",'
         '"action":"v\u0130ew"}',
@@ -242,6 +250,8 @@ EDGE_LINES = {
         '{"id":"bd244a03-4c2f-42d4-951d-d1d1cca413fa","actor":{"mbox":"mailto:a@x.com"},'
         '"verb":{"id":"urn:v"},"object":{"id":"o"},"context":{"registration":"R\u0130"},'
         '"timestamp":"2026-01-05T10:00:00Z"}',
+        '{"id":"cd244a03-4c2f-42d4-951d-d1d1cca413fa","actor":{"mbox":"mailto:a@x.com"},'
+        '"verb":{"id":"urn:v"},"object":{"id":"o"},"timestamp":"2026-01-05T10:00:00Z","x": -Inf}',
         # a comma closing the actor
         '{"id":"9d244a03-4c2f-42d4-951d-d1d1cca413fa","actor":{"mbox":"mailto:a@x.com",},'
         '"verb":{"id":"urn:v"},"object":{"id":"o"},"timestamp":"2026-01-05T10:00:00Z"}',
@@ -267,6 +277,7 @@ EDGE_LINES = {
         '{"uuid":"e6","published":"2026-01-05T10:00:00.000Z","eventType":"user.authentication.sso",'
         '"outcome":{"result":"SUCCESS"},"actor":{"alternateId":"a@x.com"},'
         '"target":[{"type":"AppInstance","type":"User","id":"app1","displayName":"Gong"}]}',
+        '{"uuid":"e9","published":"2026-01-05T10:00:00.000Z","eventType":"user.session.start","zz":nan}',
         # a comma closing the app's object, or the target list
         '{"uuid":"e7","published":"2026-01-05T10:00:00.000Z","eventType":"user.authentication.sso",'
         '"outcome":{"result":"SUCCESS"},"actor":{"alternateId":"a@x.com"},'

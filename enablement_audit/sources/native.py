@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -543,9 +544,25 @@ class Batch:
 
 
 _UNSTORABLE_ESCAPE = r"\\u(0000|[dD][89a-fA-F])"
-_TRAILING_COMMA = r",[ \t\n\r]*[]}]"
-"""A comma closing an object or a list: DuckDB's JSON functions accept it, Python's ``json``
-does not (such a line, or one with the text inside a string, is left to Python)."""
+_NAN_OR_INF = r"[ \t\n\r]*[+-]?([nN][aA][nN]|[iI][nN][fF])"
+_NOT_PYTHONS_JSON = (rf",([ \t\n\r]*[]}}]|{_NAN_OR_INF})", rf":{_NAN_OR_INF}", rf"\[{_NAN_OR_INF}")
+"""What DuckDB's JSON functions accept and Python's ``json`` does not: a comma closing an object
+or a list, and ``nan`` or ``inf`` in any spelling (Python takes ``NaN`` and ``Infinity`` only).
+Such a line, or one with that text inside a string, or ``NaN``, is left to Python. (One pattern
+per leading character: RE2 scans for a single literal first character quickly, for a set of
+them about five times slower.)"""
+
+
+def _digits_within_pythons_limit() -> str:
+    """No integer longer than Python's ``json`` reads (4,300 digits unless
+    ``PYTHONINTMAXSTRDIGITS`` says otherwise), which DuckDB reads as a double: a line that long
+    with a run of that many digits (at most 1,000, RE2's limit) is left to Python."""
+    limit = sys.get_int_max_str_digits()
+    return (
+        f"(strlen(doc) <= {limit} or not regexp_matches(doc, '[0-9]{{{min(limit + 1, 1000)}}}'))"
+        if limit
+        else "true"
+    )
 
 
 _TRIMMED_SCALARS = (
@@ -559,8 +576,9 @@ def _json_query(native: NativeJson, table: str) -> str:
     depth = f"strlen(doc) - strlen(replace(replace(doc, '{{', ''), '[', '')) <= {MAX_JSON_DEPTH}"
     shaped = (
         "starts_with(doc, '{') and ends_with(doc, '}') and json_valid(doc) "
-        f"and not regexp_matches(doc, '{_UNSTORABLE_ESCAPE}') "
-        f"and not regexp_matches(doc, '{_TRAILING_COMMA}') and {depth}"
+        f"and not regexp_matches(doc, '{_UNSTORABLE_ESCAPE}') and {depth} "
+        + "".join(f"and not regexp_matches(doc, '{pattern}') " for pattern in _NOT_PYTHONS_JSON)
+        + f"and {_digits_within_pythons_limit()}"
     )
     paths = "[" + ", ".join(literal(p) for p in native.paths) + "]"
     lets = "".join(

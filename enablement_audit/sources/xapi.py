@@ -322,9 +322,13 @@ def _duration(value: Any) -> float | None:
 def _number(value: Any, field: str) -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    try:
+        number = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
+    except OverflowError:  # a whole number beyond a double's range
+        number = math.nan
+    if not math.isfinite(number):
         raise FieldError(field, "bad_score", f"{shown(value)} is not a number")
-    return float(value)
+    return number
 
 
 def _flag(value: Any, field: str) -> bool | None:

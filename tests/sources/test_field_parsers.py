@@ -57,3 +57,29 @@ def test_such_rows_are_quarantined_and_the_file_still_loads(tmp_path, monkeypatc
         (4, "bad_timestamp", "occurred_at: '0001-01-01T00:00:00.5+00:01' is outside 1970-2100"),
     ]
     assert fast["runs"] == [("ok", 3, 1, 2, 0)]
+
+
+def test_an_xapi_score_beyond_a_double_is_quarantined(tmp_path, monkeypatch):
+    # math.isfinite raised OverflowError on the integer, which stopped the whole load
+    day = tmp_path / "landing" / "xapi" / "2026-01-05"
+    day.mkdir(parents=True)
+    path = day / "statements.jsonl"
+    statement = (
+        '{"id":"%s","actor":{"mbox":"mailto:a@x.com"},"verb":{"id":"urn:v"},"object":{"id":"o"},'
+        '"result":{"score":{"raw":%s}},"timestamp":"2026-01-05T10:00:00Z"}'
+    )
+    path.write_text(
+        statement % ("6d244a03-4c2f-42d4-951d-d1d1cca413fa", "7")
+        + "\n"
+        + statement % ("7d244a03-4c2f-42d4-951d-d1d1cca413fa", "1" + "0" * 400)
+        + "\n",
+        encoding="utf-8",
+    )
+    fast, slow = load_both(tmp_path, "xapi", [str(path)], monkeypatch)
+
+    assert fast == slow
+    shown = "1" + "0" * 96 + "... (401 characters)"
+    assert [(line, rule, reason) for line, _, rule, reason in fast["quarantine"]] == [
+        (2, "bad_score", f"result.score.raw: {shown} is not a number")
+    ]
+    assert fast["runs"] == [("ok", 2, 1, 1, 0)]
