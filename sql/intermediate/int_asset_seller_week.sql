@@ -13,10 +13,7 @@ activity as (
 ),
 
 seller_week as (
-    select
-        rep_id,
-        week_start
-    from {{ ref('int_rep_week_status') }}
+    select * from {{ ref('int_rep_week_status') }}
     where is_seller
 ),
 
