@@ -12,6 +12,7 @@ target ``is_voided`` after each load, whichever of the two arrived first.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
@@ -322,10 +323,10 @@ def _duration(value: Any) -> float | None:
 def _number(value: Any, field: str) -> float | None:
     if value is None:
         return None
-    try:
-        number = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
-    except OverflowError:  # a whole number beyond a double's range
-        number = math.nan
+    number = math.nan
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        with contextlib.suppress(OverflowError):  # a whole number beyond a double's range
+            number = float(value)
     if not math.isfinite(number):
         raise FieldError(field, "bad_score", f"{shown(value)} is not a number")
     return number
