@@ -408,9 +408,9 @@ def cost_per_doubling(rows_factor: float, time_factor: float) -> float:
 
 def scaling(results: list[dict[str, Any]]) -> list[str]:
     """What doubling the data costs (one machine): the latest result of each larger scale against
-    a smaller scale's result of the same code (its commit), else the last one before it (a
-    result measured after later changes would compare two versions, not two sizes); the time
-    factor between them, expressed per doubling of the rows read."""
+    the last smaller-scale result measured before it, of the same code (its commit) if there is
+    one (a result measured after later changes would compare two versions, not two sizes); the
+    time factor between them, expressed per doubling of the rows read."""
     latest = {r["scale"]: r for r in results}
     present = [scale for scale in ("S", "M", "L") if scale in latest]
     lines = ["Scaling (latest run of each larger scale; target at L: 2x data costs at most 2.2x time):", ""]

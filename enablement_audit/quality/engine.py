@@ -508,7 +508,8 @@ def _skip_frame_fingerprints() -> None:
     """GX's pandas engine fingerprints every DataFrame under ``HASH_THRESHOLD`` (1 GB) for its
     batch markers, an MD5 over pandas' hash of every row, and does it twice per validation (the
     batch is fetched again to validate it): 2 s for each 1M-row part of the Okta events. Nothing
-    here reads the marker, so the threshold is set to 0 and no frame is hashed."""
+    here reads the marker (Data Docs would list it among a batch's markers), so the threshold,
+    a module global of GX, is set to 0 for the process and no frame is hashed."""
     from great_expectations.execution_engine import pandas_execution_engine
 
     pandas_execution_engine.HASH_THRESHOLD = 0

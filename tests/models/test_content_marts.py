@@ -612,6 +612,53 @@ def test_asset_governance_running_totals_over_nights_and_a_backfill(any_warehous
     ]
 
 
+def test_asset_governance_after_a_backfill_first_and_a_seller_known_late(any_warehouse, tmp_path):
+    """The weekly table could lag the facts two ways; the 12 weeks each build rebuilds before its
+    window cover both. Its first build is a backfill of an older week (seller status is known up
+    to that build's end, so the weeks since wait for the next build); and a quota read late
+    makes Fay, whose view of g1 was no seller's, a seller in week W."""
+    load_people(any_warehouse, tmp_path)
+    load_catalog(any_warehouse, tmp_path, GOVERNANCE_CATALOG)
+    load_text(any_warehouse, tmp_path, "opportunities", "Opportunity.csv", governance_opportunities())
+    load_activity(any_warehouse, tmp_path, governance_activity())
+
+    def governance() -> list[tuple]:
+        return fetch(
+            any_warehouse,
+            "select asset_id, as_of_week_start, is_never_used, actions_ever, last_seller_action_date, "
+            f"actions_90d from {any_warehouse.schema}.mart_asset_governance "
+            "where asset_id in ('g1', 'g2', 'g3', 'g7') order by asset_id",
+        )
+
+    february = date(2026, 2, 2)
+    build(any_warehouse, february, date(2026, 2, 9), select=["mart_asset_governance"])
+    assert governance() == [
+        ("g1", february, True, 0, None, 0),
+        ("g2", february, False, 1, date(2025, 12, 1), 1),
+        ("g3", february, False, 8, date(2026, 2, 2), 8),
+        ("g7", february, True, 0, None, 0),
+    ]
+
+    load_text(
+        any_warehouse,
+        tmp_path,
+        "quotas",
+        "ForecastingQuota.csv",
+        "Id,QuotaOwnerId,StartDate,QuotaAmount\n0J9F,005F,2026-01-01,100000\n",
+    )
+    next_week = date(2026, 3, 9)
+    build(any_warehouse, next_week, date(2026, 3, 16), select=["mart_asset_governance"])
+    assert governance() == [
+        # Fay is a seller in week W now: her view of 03-03 counts, in both windows
+        ("g1", next_week, False, 1, date(2026, 3, 3), 1),
+        # December's view is older than the 12 weeks: kept from the first build
+        ("g2", next_week, False, 1, date(2025, 12, 1), 0),
+        ("g3", next_week, False, 8, date(2026, 2, 2), 8),
+        # week W was after the first build's end: built now
+        ("g7", next_week, False, 1, date(2026, 3, 2), 1),
+    ]
+
+
 def test_duplicate_delivery_counts_once(any_warehouse, tmp_path):
     load_people_and_deck(any_warehouse, tmp_path)
     first = load_activity(
