@@ -276,6 +276,8 @@ MART_SUITES: tuple[TableSuite, ...] = (
             "is_expired_in_use": BOOLEANS,
         },
         ranges=(Range("actions_90d", low=0), Range("reps_90d", low=0)),
+        # the running total holds the trailing 90 days (int_asset_seller_week rebuilds them)
+        ordered=(Ordered("actions_ever", "actions_90d"),),
     ),
     TableSuite(
         table="mart_course_compliance",

@@ -41,6 +41,7 @@ MART_COLUMNS: dict[str, dict[str, Any]] = {
         "is_expired_in_use": BOOL,
         "actions_90d": INT,
         "reps_90d": INT,
+        "actions_ever": INT,
         "as_of_week_start": DATE,
     },
     "mart_course_compliance": {
@@ -137,6 +138,7 @@ CLEAN_MARTS: dict[str, list[dict[str, Any]]] = {
             "is_expired_in_use": False,
             "actions_90d": 12,
             "reps_90d": 3,
+            "actions_ever": 40,
             "as_of_week_start": WEEK,
         },
         {
@@ -149,6 +151,7 @@ CLEAN_MARTS: dict[str, list[dict[str, Any]]] = {
             "is_expired_in_use": False,
             "actions_90d": 0,
             "reps_90d": 0,
+            "actions_ever": 0,
             "as_of_week_start": WEEK,
         },
     ],
@@ -326,6 +329,12 @@ MART_CASES = [
         "mart_asset_governance",
         [clean_mart_row("mart_asset_governance", actions_90d=-1)],
         {("mart_asset_governance", BETWEEN, "actions_90d", False)},
+    ),
+    (
+        "asset_governance_fewer_actions_ever_than_in_90_days",
+        "mart_asset_governance",
+        [clean_mart_row("mart_asset_governance", actions_ever=11)],
+        {("mart_asset_governance", PAIR, "actions_ever,actions_90d", False)},
     ),
     (
         "course_compliance_rate_above_one",
