@@ -4,6 +4,7 @@ raw row, quarantine row and file count must be the same whichever path read the 
 from __future__ import annotations
 
 import shutil
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -243,6 +244,16 @@ EDGE_LINES = {
         '"timestamp":"2026-01-05T10:00:00Z"}',
         '{"id":"cd244a03-4c2f-42d4-951d-d1d1cca413fa","actor":{"mbox":"mailto:a@x.com"},'
         '"verb":{"id":"urn:v"},"object":{"id":"o"},"timestamp":"2026-01-05T10:00:00Z","x": -Inf}',
+        # a language map's en-US entry twice (left to Python), another entry twice (settled)
+        '{"id":"ed244a03-4c2f-42d4-951d-d1d1cca413fa","actor":{"mbox":"mailto:a@x.com"},'
+        '"verb":{"id":"urn:v","display":{"en-US":"done","en-US":"finished"}},"object":{"id":"o"},'
+        '"timestamp":"2026-01-05T10:00:00Z"}',
+        '{"id":"fd244a03-4c2f-42d4-951d-d1d1cca413fa","actor":{"mbox":"mailto:a@x.com"},'
+        '"verb":{"id":"urn:v","display":{"de-DE":"a","en-US":"done","de-DE":"b"}},"object":{"id":"o"},'
+        '"timestamp":"2026-01-05T10:00:00Z"}',
+        # an id twice
+        '{"id":"0e244a03-4c2f-42d4-951d-d1d1cca413fa","actor":{"mbox":"mailto:a@x.com"},"verb":{"id":"urn:v"},'
+        '"object":{"id":"o"},"timestamp":"2026-01-05T10:00:00Z","id":"1e244a03-4c2f-42d4-951d-d1d1cca413fa"}',
         # a comma closing the actor
         '{"id":"9d244a03-4c2f-42d4-951d-d1d1cca413fa","actor":{"mbox":"mailto:a@x.com",},'
         '"verb":{"id":"urn:v"},"object":{"id":"o"},"timestamp":"2026-01-05T10:00:00Z"}',
@@ -261,6 +272,12 @@ EDGE_LINES = {
         '{"uuid":"e4","published":"2026-01-05T10:00:00.000Z","eventType":"user.authentication.sso",'
         '"outcome":{"result":"SUCCESS"},"actor":{"alternateId":"a@x.com","alternateId":"b@x.com"},'
         '"target":[{"type":"AppInstance","id":"app1"}]}',
+        '{"uuid":"e10","published":"2026-01-05T10:00:00.000Z","eventType":"user.session.start",'
+        '"outcome":{"result":"SUCCESS","result":"FAILURE"},"client":{"ipAddress":"1.2.3.4","ipAddress":"5.6.7.8"}}',
+        '{"uuid":"e11","published":"2026-01-05T10:00:00.000Z","eventType":"user.session.start","u\\u0075id":"e12"}',
+        # keys the reader never reads may repeat: settled in SQL
+        '{"uuid":"e13","published":"2026-01-05T10:00:00.000Z","eventType":"user.session.start",'
+        '"severity":"INFO","severity":"WARN","client":{"id":null,"id":"c1","ipAddress":"1.2.3.4"}}',
         # a key twice in the app's target object
         '{"uuid":"e5","published":"2026-01-05T10:00:00.000Z","eventType":"user.authentication.sso",'
         '"outcome":{"result":"SUCCESS"},"actor":{"alternateId":"a@x.com"},'
@@ -278,6 +295,53 @@ EDGE_LINES = {
         '"target":[{"type":"AppInstance","id":"app1"},]}',
     ],
 }
+
+
+EDGE_CSV_LINES = [
+    '"Id","UserId","LoginTime","Status","Application","LoginType"',
+    # every field quoted, none holding a quote: split at '","'
+    '"L1","005A","2026-01-05T10:00:00.000+0000","Success","Browser","Application"',
+    '"L2","005A","2026-01-05T10:00:00.000+0000","Failed: a, b","",""',
+    '"L3"," 005A ","2026-01-05T10:00:00.000+0000","Success","Browser","Application"',
+    # a quote inside a field, a '","' inside one, quoted and bare fields mixed: the general split
+    '"L4","005A","2026-01-05T10:00:00.000+0000","Success","Brow""ser","Application"',
+    '"L5","005A","2026-01-05T10:00:00.000+0000","Success","a"",""b","Application"',
+    'L6,"005A",2026-01-05T10:00:00.000+0000,"Success","Browser",Application',
+    # one cell too few, or too many: left to Python, which quarantines them
+    '"L7","005A","2026-01-05T10:00:00.000+0000","Success","Browser"',
+    '"L8","005A","2026-01-05T10:00:00.000+0000","Success","Browser","Application",""',
+    # one empty field: a blank line, skipped
+    '""',
+]
+
+
+def test_quoted_csv_lines_are_split_in_sql_as_python_reads_them(tmp_path, monkeypatch):
+    """Lines L1 to L6 are settled in SQL (a wrong split would leave them to Python, whose
+    rows would then still match: so the count of staged rows is asserted too)."""
+    day = tmp_path / "landing" / "sf_login_history" / "2026-01-05"
+    day.mkdir(parents=True)
+    path = day / "logins.csv"
+    path.write_text("\n".join(EDGE_CSV_LINES) + "\n", encoding="utf-8")
+    settled = []
+    finish = native.Batch.finish
+
+    def counting_finish(self):
+        reads, handed_back = finish(self)
+        settled.append(([r.staged for r in reads.values()], handed_back))
+        return reads, handed_back
+
+    monkeypatch.setattr(native.Batch, "finish", counting_finish)
+    fast, slow = load_both(tmp_path, "sf_login_history", [str(path)], monkeypatch)
+    assert fast == slow
+    assert settled[0] == ([6], [])
+    assert [row[:6] for row in fast["raw"]][3:5] == [
+        ("L4", "005A", datetime(2026, 1, 5, 10), "Success", 'Brow"ser', "Application"),
+        ("L5", "005A", datetime(2026, 1, 5, 10), "Success", 'a","b', "Application"),
+    ]
+    assert [(line, rule) for line, _, rule, _ in fast["quarantine"]] == [
+        (8, "malformed_row"),
+        (9, "malformed_row"),
+    ]
 
 
 @pytest.mark.parametrize("source", sorted(EDGE_LINES))

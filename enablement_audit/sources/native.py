@@ -223,14 +223,30 @@ def json_is(index: int, *types: str) -> str:
     return f"coalesce(ty[{index}] in {sql_list(('NULL', *types))}, true)"
 
 
-def keys_once(objects: Iterable[str]) -> str:
-    """No key twice in the line, nor in the object at any of the ``objects`` paths (DuckDB reads
-    the first of two, Python the last: such a line is left to Python). One reading of the line
-    lists every object's keys."""
-    paths = "[" + ", ".join(literal(p) for p in ("$", *objects)) + "]"
+_PATH = re.compile(r'(?P<parent>\$(?:\.(?:\w+|"[^"]*"))*)\.(?P<key>\w+|"[^"]*")')
+
+
+def keys_once(paths: Sequence[str]) -> str:
+    """No key a reader reads is twice in its object, for a reader that reads only ``paths``
+    (``$.a."b-c"`` paths, ``ty[i]`` being the i-th one's type): keys it never reads may repeat,
+    as they change nothing. Per object, the keys read are counted in its list of keys and must
+    match those present (half the cost of looking for any repeat)."""
+    objects: dict[str, dict[str, int]] = {}
+    for index, path in enumerate(paths, start=1):
+        match = _PATH.fullmatch(path)
+        assert match, path
+        key = match["key"].removeprefix('"').removesuffix('"')
+        objects.setdefault(match["parent"], {})[key] = index
+    counted = " ".join(
+        f"when {i} then x in {sql_list(keys)}" for i, keys in enumerate(objects.values(), start=1)
+    )
+    present = ", ".join(
+        " + ".join(f"(ty[{index}] is not null)::int" for index in keys.values()) for keys in objects.values()
+    )
+    listed = "[" + ", ".join(literal(p) for p in objects) + "]"
     return (
-        f"list_bool_and(list_transform(json_keys(doc, {paths}), "
-        "lambda k: coalesce(len(k) = list_unique(k), true)))"
+        f"list_transform(json_keys(doc, {listed}), "
+        f"lambda k, i: coalesce(len(list_filter(k, lambda x: case i {counted} end)), 0)) = [{present}]"
     )
 
 
@@ -283,8 +299,13 @@ CSV_LINE = f"(?:{_CSV_FIELD})(?:,(?:{_CSV_FIELD}))*"
 split below reads it exactly as Python's ``csv`` module does. A line with a quote that is not
 of this shape may open a record running over lines, so its file is left to Python."""
 _CSV_LINE_RE = re.compile(CSV_LINE)
+_ALL_QUOTED = r'"[^"]*"(?:,"[^"]*")*'
+"""A line whose every field is quoted and holds no quote, as Salesforce exports write them: the
+text between its first and last quote, split at ``","``, is its cells (three times cheaper than
+the general split)."""
 _CELLS = (
     "case when not contains(doc, '\"') then string_split(doc, ',') "
+    f"when regexp_full_match(doc, {literal(_ALL_QUOTED)}) then string_split(doc[2:-2], '\",\"') "
     f"when regexp_full_match(doc, {literal(CSV_LINE)}) then list_transform("
     f"regexp_extract_all(doc || ',', {literal(f'({_CSV_FIELD}),')}, 1), "
     "lambda f: case when starts_with(f, '\"') then replace(f[2:-2], '\"\"', '\"') else f end) end"

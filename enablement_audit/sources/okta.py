@@ -233,7 +233,7 @@ def _native() -> native.NativeJson:
     sso = native.literal(SSO_EVENT_TYPE)
     result, alternate, event_type = text("$.outcome.result"), text("$.actor.alternateId"), text("$.eventType")
     clean = [
-        native.keys_once(("$.outcome", "$.actor", "$.client")),
+        native.keys_once(_PATHS),
         f"ty[1] = 'VARCHAR' and {text('$.uuid')} is not null",
         f"ty[2] = 'VARCHAR' and {published_clean}",
         f"ty[3] = 'VARCHAR' and {event_type} is not null",

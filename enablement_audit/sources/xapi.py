@@ -469,20 +469,8 @@ def _native() -> native.NativeJson:
         rf"and regexp_full_match({duration}, 'PT(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?')))"
     )
     registration_ascii = native.ascii_only(text("$.context.registration"))  # it is lower-cased
-    objects = (
-        "$.actor",
-        "$.actor.account",
-        "$.verb",
-        "$.verb.display",
-        "$.object",
-        "$.object.definition",
-        "$.object.definition.name",
-        "$.result",
-        "$.result.score",
-        "$.context",
-    )
     clean = [
-        native.keys_once(objects),
+        native.keys_once(_PATHS),
         f"{ty('$.statements')} is null",
         f"{ty('$.id')} = 'VARCHAR' and regexp_full_match(lower(tt[1]), '{_UUID_SQL}')",
         f"({ty('$.timestamp')} = 'VARCHAR' or {ty('$.stored')} = 'VARCHAR')",
