@@ -487,19 +487,17 @@ def _merge(
         order = "file_seq asc, source_line asc"
         superseded = "false"
         compared = ""
-    is_event = "false" if (spec.version or spec.snapshot) else "true"
+    events = not (spec.version or spec.snapshot)
+    is_event = "true" if events else "false"
     first = f"over (partition by {', '.join(keys)} order by {order})"
     repeated, existing, ranked = (
         quote_identifier(f"{step}_{raw.name}") for step in ("repeated", "existing", "ranked")
     )
     staged = quote_identifier(stage.name)
     key_list = ", ".join(f"t.{k}" for k in keys)
-    hashed = ", ".join(
-        [
-            *(f"s.{quote_identifier(c.name)}" for c in raw.columns if c.name != "row_hash"),
-            f"{_row_hash(spec.column_names, 's.')} as row_hash",
-        ]
-    )
+    content = ", ".join(f"s.{quote_identifier(c.name)}" for c in raw.columns if c.name != "row_hash")
+    row_hash = _row_hash(spec.column_names, "s.")
+    hashed = f"{content}, {row_hash} as row_hash"
     contested = (
         f"(exists (select 1 from {repeated} as d where {_matches(keys, 'd', 's')})"  # noqa: S608
         f" or exists (select 1 from {existing} as t where {_matches(keys, 't', 's')}))"
@@ -520,18 +518,26 @@ def _merge(
         where exists (select 1 from {staged} as s where {_matches(keys, "s", "t")})
     """,  # noqa: S608
     )
-    _replace_temp(
-        conn,
-        ranked,
-        f"""
-        select s.*,
-            row_number() {first} as rank_in_batch,
-            first_value(s.row_hash) {first} as kept_hash,
-            first_value(s.source_file) {first} as kept_file,
-            first_value(s.source_line) {first} as kept_line
-        from (select {hashed}, s.file_seq from {staged} as s where {contested}) as s
-    """,  # noqa: S608
-    )
+    if events:
+        ranked_select = f"""
+            select s.*,
+                row_number() {first} as rank_in_batch,
+                first_value(s.row_hash) {first} as kept_hash,
+                first_value(s.source_file) {first} as kept_file,
+                first_value(s.source_line) {first} as kept_line
+            from (select {hashed}, s.file_seq from {staged} as s where {contested}) as s
+        """  # noqa: S608
+        in_batch_conflict = "when r.rank_in_batch > 1 and r.row_hash <> r.kept_hash then 'conflict_in_batch'"
+    else:
+        # A later row of a key is a duplicate whatever it holds: only each key's first is
+        # fingerprinted (a weekly snapshot repeats nearly every row).
+        ranked_select = f"""
+            select {content}, case when s.rank_in_batch = 1 then {row_hash} end as row_hash,
+                s.file_seq, s.rank_in_batch
+            from (select s.*, row_number() {first} as rank_in_batch from {staged} as s where {contested}) as s
+        """  # noqa: S608
+        in_batch_conflict = ""
+    _replace_temp(conn, ranked, ranked_select)
     differs = f"""
         from {ranked} as r where r.rank_in_batch = 1 and {_matches(keys, "r", "t")}
         and r.row_hash is distinct from t.row_hash
@@ -554,7 +560,7 @@ def _merge(
             t.source_file as existing_file,
             t.source_line as existing_line,
             case
-                when r.rank_in_batch > 1 and {is_event} and r.row_hash <> r.kept_hash then 'conflict_in_batch'
+                {in_batch_conflict}
                 when r.rank_in_batch > 1 then 'duplicate'
                 when t.source_file is null then 'load'
                 when r.row_hash in (t.row_hash, t.computed_hash) then 'duplicate'
