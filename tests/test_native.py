@@ -307,6 +307,8 @@ EDGE_CSV_LINES = [
     '"L4","005A","2026-01-05T10:00:00.000+0000","Success","Brow""ser","Application"',
     '"L5","005A","2026-01-05T10:00:00.000+0000","Success","a"",""b","Application"',
     'L6,"005A",2026-01-05T10:00:00.000+0000,"Success","Browser",Application',
+    # whitespace at a cell's edge, bare or quoted, any that str.strip() removes: trimmed
+    'L9,005A\t,2026-01-05T10:00:00.000+0000,"\u2003Success",Browser ,\u00a0Application',
     # one cell too few, or too many: left to Python, which quarantines them
     '"L7","005A","2026-01-05T10:00:00.000+0000","Success","Browser"',
     '"L8","005A","2026-01-05T10:00:00.000+0000","Success","Browser","Application",""',
@@ -316,7 +318,7 @@ EDGE_CSV_LINES = [
 
 
 def test_quoted_csv_lines_are_split_in_sql_as_python_reads_them(tmp_path, monkeypatch):
-    """Lines L1 to L6 are settled in SQL (a wrong split would leave them to Python, whose
+    """Lines L1 to L6 and L9 are settled in SQL (a wrong split would leave them to Python, whose
     rows would then still match: so the count of staged rows is asserted too)."""
     day = tmp_path / "landing" / "sf_login_history" / "2026-01-05"
     day.mkdir(parents=True)
@@ -333,14 +335,16 @@ def test_quoted_csv_lines_are_split_in_sql_as_python_reads_them(tmp_path, monkey
     monkeypatch.setattr(native.Batch, "finish", counting_finish)
     fast, slow = load_both(tmp_path, "sf_login_history", [str(path)], monkeypatch)
     assert fast == slow
-    assert settled[0] == ([6], [])
-    assert [row[:6] for row in fast["raw"]][3:5] == [
-        ("L4", "005A", datetime(2026, 1, 5, 10), "Success", 'Brow"ser', "Application"),
-        ("L5", "005A", datetime(2026, 1, 5, 10), "Success", 'a","b', "Application"),
-    ]
-    assert [(line, rule) for line, _, rule, _ in fast["quarantine"]] == [
-        (8, "malformed_row"),
+    assert settled[0] == ([7], [])
+    rows = {row[0]: row[:6] for row in fast["raw"]}
+    at = datetime(2026, 1, 5, 10)
+    assert rows["L3"] == ("L3", "005A", at, "Success", "Browser", "Application")
+    assert rows["L4"] == ("L4", "005A", at, "Success", 'Brow"ser', "Application")
+    assert rows["L5"] == ("L5", "005A", at, "Success", 'a","b', "Application")
+    assert rows["L9"] == ("L9", "005A", at, "Success", "Browser", "Application")
+    assert sorted((line, rule) for line, _, rule, _ in fast["quarantine"]) == [
         (9, "malformed_row"),
+        (10, "malformed_row"),
     ]
 
 
