@@ -237,16 +237,14 @@ def keys_once(paths: Sequence[str]) -> str:
         assert match, path
         key = match["key"].removeprefix('"').removesuffix('"')
         objects.setdefault(match["parent"], {})[key] = index
-    counted = " ".join(
-        f"when {i} then x in {sql_list(keys)}" for i, keys in enumerate(objects.values(), start=1)
-    )
+    read = "[" + ", ".join("[" + sql_list(keys)[1:-1] + "]" for keys in objects.values()) + "]"
     present = ", ".join(
         " + ".join(f"(ty[{index}] is not null)::int" for index in keys.values()) for keys in objects.values()
     )
     listed = "[" + ", ".join(literal(p) for p in objects) + "]"
     return (
         f"list_transform(json_keys(doc, {listed}), "
-        f"lambda k, i: coalesce(len(list_filter(k, lambda x: case i {counted} end)), 0)) = [{present}]"
+        f"lambda k, i: coalesce(len(list_filter(k, lambda x: list_contains({read}[i], x))), 0)) = [{present}]"
     )
 
 
