@@ -216,6 +216,9 @@ class NativeJson:
     row: Callable[[int, str, Any], Parsed | Reject | Iterable[Parsed | Reject]]
     lets: Mapping[str, str] = field(default_factory=dict)
     typed: NativeCsv | None = None
+    types_only: frozenset[str] = frozenset()
+    """Paths (objects) read for their type alone: their ``tx`` is NULL, which spares writing
+    each one's JSON text."""
 
 
 def json_is(index: int, *types: str) -> str:
@@ -606,6 +609,8 @@ def _json_query(native: NativeJson, table: str) -> str:
         + f"and {_digits_within_pythons_limit()}"
     )
     paths = "[" + ", ".join(literal(p) for p in native.paths) + "]"
+    # ($[0] finds nothing in an object, which every line read here is)
+    text_paths = "[" + ", ".join(literal("$[0]" if p in native.types_only else p) for p in native.paths) + "]"
     lets = "".join(
         f", let{i} as (select *, case when shaped then {sql} end as {ident(name)} from "
         f"{f'let{i - 1}' if i else 'named'})"
@@ -623,7 +628,7 @@ def _json_query(native: NativeJson, table: str) -> str:
         f"where bad_file or not regexp_full_match(doc, '{_SPACE}*')), "
         "parts as (select *, "
         f"case when shaped then json_type(doc, {paths}) end as ty, "
-        f"case when shaped then json_extract_string(doc, {paths}) end as tx from docs), "
+        f"case when shaped then json_extract_string(doc, {text_paths}) end as tx from docs), "
         f"named as (select *, {_TRIMMED_SCALARS} as tt from parts){lets}, "
         f"texts as (select file_seq, line, doc, whole, {clean} as json_clean, {columns} from {named})"
     )

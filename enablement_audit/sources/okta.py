@@ -257,7 +257,12 @@ def _native() -> native.NativeJson:
         "is_sso_success": f"coalesce({event_type} = {sso} and upper({result}) = 'SUCCESS', false)",
     }
     return native.NativeJson(
-        paths=_PATHS, lets=lets, columns=columns, clean=" and ".join(f"({c})" for c in clean), row=event_row
+        paths=_PATHS,
+        lets=lets,
+        columns=columns,
+        clean=" and ".join(f"({c})" for c in clean),
+        row=event_row,
+        types_only=frozenset(("$.outcome", "$.actor", "$.client")),
     )
 
 

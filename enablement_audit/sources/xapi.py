@@ -526,7 +526,25 @@ def _native() -> native.NativeJson:
     }
     assert list(columns) == [c.name for c in COLUMNS]
     return native.NativeJson(
-        paths=_PATHS, columns=columns, clean=" and ".join(f"({c})" for c in clean), row=record_rows
+        paths=_PATHS,
+        columns=columns,
+        clean=" and ".join(f"({c})" for c in clean),
+        row=record_rows,
+        types_only=frozenset(
+            (
+                "$.actor",
+                "$.actor.account",
+                "$.verb",
+                "$.verb.display",
+                "$.object",
+                "$.object.definition",
+                "$.object.definition.name",
+                "$.result",
+                "$.result.score",
+                "$.context",
+                "$.statements",
+            )
+        ),
     )
 
 
