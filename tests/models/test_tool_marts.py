@@ -20,6 +20,8 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import sqlalchemy as sa
+
 from tests.conftest import fetch
 from tests.models.conftest import build, load_text
 
@@ -304,3 +306,28 @@ def test_rebuilding_a_week_changes_nothing(any_warehouse, tmp_path):
     # W2 alone again: its rows are replaced, W1's kept; the trailing windows read history.
     build(any_warehouse, W2, date(2026, 11, 23), select=["mart_tool_seats"])
     assert (mart(any_warehouse, "*"), seats(any_warehouse, "Gong")) == before
+
+
+def test_sign_in_days_are_in_the_reporting_time_zone(any_warehouse, tmp_path):
+    """In UTC a sign-in's day is its UTC date; in Los Angeles (UTC-7 until 1 November 2026, then
+    UTC-8) g11 (19 Oct 00:30Z) falls on Sunday 18 October, in the ISO week of 12 October, and
+    0Ya1 (16 Nov 08:00Z) on 16 November at local midnight."""
+    query = (
+        f"select signin_id, activity_date, week_start from {any_warehouse.schema}.fct_tool_signin "
+        "where signin_id in ('okta:g11', 'okta:g12', 'sf_login_history:0Ya1') order by signin_id"
+    )
+    load_and_build(any_warehouse, tmp_path)
+    assert fetch(any_warehouse, query) == [
+        ("okta:g11", date(2026, 10, 19), date(2026, 10, 19)),
+        ("okta:g12", date(2026, 10, 18), date(2026, 10, 12)),
+        ("sf_login_history:0Ya1", date(2026, 11, 16), W2),
+    ]
+    # a first build again (it holds every sign-in loaded), in the other zone
+    with any_warehouse.engine.begin() as conn:
+        conn.execute(sa.text(f"drop table {any_warehouse.schema}.fct_tool_signin cascade"))
+    build(any_warehouse, W1, date(2026, 11, 23), select=["fct_tool_signin"], timezone="America/Los_Angeles")
+    assert fetch(any_warehouse, query) == [
+        ("okta:g11", date(2026, 10, 18), date(2026, 10, 12)),
+        ("okta:g12", date(2026, 10, 18), date(2026, 10, 12)),
+        ("sf_login_history:0Ya1", date(2026, 11, 16), W2),
+    ]
