@@ -70,6 +70,21 @@ def load_both(
     return results[0], results[1]
 
 
+def recorded_finishes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[dict[int, Any], list[int]]]:
+    """Every fast-path batch's result as it finishes: per file read, what was staged and left to
+    Python; and the files handed back to Python."""
+    finishes: list[tuple[dict[int, Any], list[int]]] = []
+    finish = native.Batch.finish
+
+    def recording_finish(self):
+        result = finish(self)
+        finishes.append(result)
+        return result
+
+    monkeypatch.setattr(native.Batch, "finish", recording_finish)
+    return finishes
+
+
 @pytest.mark.parametrize("source", FAST_SOURCES)
 def test_the_hostile_corpus_loads_the_same_on_both_paths(source, tmp_path, monkeypatch):
     files = []
@@ -86,20 +101,13 @@ def test_the_hostile_corpus_loads_the_same_on_both_paths(source, tmp_path, monke
 def test_generated_data_loads_the_same_on_both_paths(source, tmp_path, monkeypatch, generated_landing):
     files = sorted(str(p) for p in (generated_landing / source).rglob("*") if p.is_file())[:40]
     assert files
-    settled = []
-    finish = native.Batch.finish
-
-    def counting_finish(self):
-        reads, handed_back = finish(self)
-        settled.append((sum(r.staged for r in reads.values()), sum(len(r.leftovers) for r in reads.values())))
-        return reads, handed_back
-
-    monkeypatch.setattr(native.Batch, "finish", counting_finish)
+    finishes = recorded_finishes(monkeypatch)
     fast, slow = load_both(tmp_path, source, files, monkeypatch)
     assert fast == slow
     assert fast["raw"], "the generated files load rows"
     # SQL settles every row but the few bad ones the generator plants (under 1 in 100).
-    staged, left = settled[0]
+    reads = finishes[0][0].values()
+    staged, left = sum(r.staged for r in reads), sum(len(r.leftovers) for r in reads)
     quarantined = len(fast["quarantine"])
     assert staged > 0
     assert left <= quarantined + staged // 100
@@ -324,18 +332,11 @@ def test_quoted_csv_lines_are_split_in_sql_as_python_reads_them(tmp_path, monkey
     day.mkdir(parents=True)
     path = day / "logins.csv"
     path.write_text("\n".join(EDGE_CSV_LINES) + "\n", encoding="utf-8")
-    settled = []
-    finish = native.Batch.finish
-
-    def counting_finish(self):
-        reads, handed_back = finish(self)
-        settled.append(([r.staged for r in reads.values()], handed_back))
-        return reads, handed_back
-
-    monkeypatch.setattr(native.Batch, "finish", counting_finish)
+    finishes = recorded_finishes(monkeypatch)
     fast, slow = load_both(tmp_path, "sf_login_history", [str(path)], monkeypatch)
     assert fast == slow
-    assert settled[0] == ([7], [])
+    reads, handed_back = finishes[0]
+    assert ([r.staged for r in reads.values()], handed_back) == ([7], [])
     rows = {row[0]: row[:6] for row in fast["raw"]}
     at = datetime(2026, 1, 5, 10)
     assert rows["L3"] == ("L3", "005A", at, "Success", "Browser", "Application")
@@ -463,19 +464,12 @@ def test_files_with_crlf_line_ends_are_settled_in_sql_as_python_reads_them(
         target = day / f"crlf-{number}{path.suffix}"
         target.write_bytes(path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
         files.append(str(target))
-    staged = []
-    finish = native.Batch.finish
-
-    def counting_finish(self):
-        reads, handed_back = finish(self)
-        staged.append((sum(r.staged for r in reads.values()), handed_back))
-        return reads, handed_back
-
-    monkeypatch.setattr(native.Batch, "finish", counting_finish)
+    finishes = recorded_finishes(monkeypatch)
     fast, slow = load_both(tmp_path, source, files, monkeypatch)
 
     assert fast == slow
-    rows, handed_back = staged[0]
+    reads, handed_back = finishes[0]
+    rows = sum(r.staged for r in reads.values())
     assert handed_back == []  # every file read in SQL, its CRLF line ends too
     assert rows > 0.9 * len(fast["raw"])
 
