@@ -5,7 +5,6 @@ The CLI's ``run`` and the Airflow tasks call these same functions.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -19,7 +18,6 @@ from enablement_audit.config import LOAD_WORKERS, Settings, kill_point
 from enablement_audit.goals import load_goals
 from enablement_audit.lateness import EVENT_TIME, LateEvents, late_events
 from enablement_audit.load import LoadResult, iter_landing, landing_bytes, load_files, new_run_id
-from enablement_audit.quality import import_gx, load_config, run_checks
 from enablement_audit.quality.results import CheckResult, blocking_failures
 from enablement_audit.warehouse import Warehouse
 
@@ -153,6 +151,8 @@ def check(
     warehouse: Warehouse, settings: Settings, window: models.BuildWindow, stage: str, run_id: str
 ) -> list[CheckResult]:
     """The Great Expectations gates of one stage (raw or marts), recorded in ``dq_results``."""
+    from enablement_audit.quality import load_config, run_checks
+
     config = load_config(settings.quality_file, identity_match_rate=settings.identity_match_threshold)
     return run_checks(warehouse, window.start, window.end, stage=stage, run_id=run_id, config=config)
 
@@ -172,9 +172,6 @@ def run(
     window = processing_window(settings, start, end)
     summary = RunSummary(new_run_id(), start, end)
     landing = landing or settings.landing
-    # The raw checks need Great Expectations, 4 s to import; the load leaves part of a core idle.
-    importing = threading.Thread(target=import_gx, name="import-gx", daemon=True)
-    importing.start()
     if landing:
         summary.loads = load_landing(warehouse, landing, window, summary.run_id, progress, settings)
         summary.late = late_events(
@@ -188,7 +185,6 @@ def run(
     kill_point(settings, "after_load")
     if progress:
         progress("checking raw tables")
-    importing.join()
     summary.checks = check(warehouse, settings, window, "raw", summary.run_id)
     kill_point(settings, "after_raw_checks")
     if progress:

@@ -10,7 +10,7 @@ Importing this package does not import Great Expectations; running a check does.
 
 from __future__ import annotations
 
-from enablement_audit.quality.engine import UnsupportedEngineError, build_data_docs, import_gx, run_checks
+from enablement_audit.quality.engine import UnsupportedEngineError, build_data_docs, run_checks
 from enablement_audit.quality.results import (
     CheckResult,
     blocking_failures,
@@ -30,7 +30,6 @@ __all__ = [
     "build_data_docs",
     "dq_results_table",
     "format_table",
-    "import_gx",
     "load_config",
     "run_checks",
     "summary_line",

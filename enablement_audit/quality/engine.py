@@ -487,12 +487,6 @@ def _use_sql(warehouse: Warehouse, executor: Executor) -> bool:
     return warehouse.engine.dialect.name == "postgresql"
 
 
-def import_gx() -> None:
-    """Import Great Expectations (about 4 s of one core), for a caller that has something else
-    to do meanwhile: :func:`~enablement_audit.pipeline.run` does it while the sources load."""
-    import great_expectations  # noqa: F401
-
-
 def new_context(docs_dir: Path | None = None) -> AbstractDataContext:
     """An in-memory GX context without progress bars; with ``docs_dir``, a Data Docs site."""
     import great_expectations as gx

@@ -227,4 +227,5 @@ def test_a_frame_holds_each_column_in_one_array(warehouse: Warehouse) -> None:
 
     assert len(frame) == 600_000
     assert frame["event_id"].array.__arrow_array__().num_chunks == 1
-    assert (frame["event_id"].iloc[599_999], frame["n"].sum()) == ("E599999", 1_799_995)  # 85,714 weeks of 0..6, then 0 and 1
+    # n: 85,714 runs of 0..6 (21 each), then 0 and 1
+    assert (frame["event_id"].iloc[599_999], frame["n"].sum()) == ("E599999", 1_799_995)
