@@ -7,10 +7,13 @@ DEMO_OUT ?= build/demo
 
 .PHONY: install demo test lint format system-deps clean
 
-$(STAMP): pyproject.toml
+# Bytecode is compiled at install: where PYTHONDONTWRITEBYTECODE is set, Python would otherwise
+# compile every imported module again in each process (Great Expectations and Airflow alone 11 s
+# rather than 5 s).
+$(STAMP): pyproject.toml Makefile
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet uv==0.13.8
-	$(VENV)/bin/uv pip install --quiet --python $(PY) -e '.[dev]'
+	$(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
