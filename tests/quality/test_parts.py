@@ -192,7 +192,7 @@ def test_batch_rows_must_be_positive(tmp_path: Any) -> None:
 def test_objects_older_than_the_checks_are_frozen_while_they_run(
     warehouse: Warehouse, monkeypatch: Any
 ) -> None:
-    # Great Expectations' modules and context are some million objects that every collection
+    # Great Expectations' modules and context are some 280,000 objects that every collection
     # walked (0.2 s each); they are frozen out of it while the batches run, and only then.
     insert(warehouse, "raw_content_event", events(10))
     frozen_at_each_read: list[int] = []
