@@ -93,9 +93,9 @@ def threads_shared(engine: Engine, share: int) -> Iterator[None]:
     """While the block runs, an embedded DuckDB's threads (a setting of the whole database) are
     divided among ``share`` connections that work at once, each getting at least one.
 
-    Two sources loading at once on two cores each ran on two threads: four threads on two
-    cores, where one each loaded scale M's landing folder in 61 s rather than 64 to 70 s, with a
-    tenth less CPU. PostgreSQL, a server, is left as it is."""
+    Two sources loading at once on two cores each ran on both threads, four busy threads on two
+    cores; with one thread each, scale M's landing folder loads in 61 s rather than 64 to 70 s,
+    with a tenth less CPU. PostgreSQL, a server, is left as it is."""
     if share <= 1 or not is_duckdb(engine):
         yield
         return
